@@ -1,0 +1,188 @@
+//! The family's one sync facade: atomics, `UnsafeCell`, hints, `Arc` and thread helpers.
+//!
+//! Family-internal and outside semver: other ccol crates alias this module once
+//! (`use ccol_atomics::sync;`) and write `crate::sync::...` everywhere, so a single choice of
+//! backend holds for the whole dependency graph (STYLE.md G4).
+//!
+//! Selection, in order:
+//! 1. `--cfg ccol_loom` (with the unstable `loom` feature): [loom]'s model-checked primitives.
+//! 2. feature `portable-atomic`: `portable_atomic`'s types (full CAS API on targets without
+//!    native CAS when the final binary enables its `critical-section` or single-core option).
+//! 3. otherwise `core::sync::atomic`, with each type present only where the target has
+//!    compare-and-swap of that width (`target_has_atomic`).
+//!
+//! [`cell::UnsafeCell`] has loom's closure-based `with`/`with_mut` shape on every backend, so
+//! payload accesses are race-checked under loom and cost nothing elsewhere.
+//!
+//! [loom]: https://docs.rs/loom
+#![allow(
+    clippy::disallowed_types,
+    reason = "the facade is the one place allowed to name the raw atomic and cell types"
+)]
+
+#[cfg(all(ccol_loom, not(feature = "loom")))]
+compile_error!(
+    "`--cfg ccol_loom` is set but the `loom` feature of ccol-atomics is not: run the models with \
+     `cargo xtask loom`, which sets both"
+);
+
+/// Atomic types, `Ordering` and fences from the selected backend.
+pub mod atomic {
+    cfg_if::cfg_if! {
+        if #[cfg(ccol_loom)] {
+            pub use loom::sync::atomic::{
+                fence, AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize,
+                AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+            };
+            /// loom has no compiler fence; a full fence is the conservative stand-in
+            /// (it orders at least as much).
+            pub use loom::sync::atomic::fence as compiler_fence;
+        } else if #[cfg(feature = "portable-atomic")] {
+            pub use portable_atomic::{
+                compiler_fence, fence, AtomicBool, AtomicI16, AtomicI32, AtomicI8, AtomicIsize,
+                AtomicPtr, AtomicU16, AtomicU32, AtomicU8, AtomicUsize, Ordering,
+            };
+            // 64-bit atomics are re-exported only where the target has them natively, so the
+            // facade's API does not depend on options the final binary sets on portable-atomic.
+            #[cfg(target_has_atomic = "64")]
+            pub use portable_atomic::{AtomicI64, AtomicU64};
+        } else {
+            pub use core::sync::atomic::{compiler_fence, fence, Ordering};
+            #[cfg(target_has_atomic = "8")]
+            pub use core::sync::atomic::{AtomicBool, AtomicI8, AtomicU8};
+            #[cfg(target_has_atomic = "16")]
+            pub use core::sync::atomic::{AtomicI16, AtomicU16};
+            #[cfg(target_has_atomic = "32")]
+            pub use core::sync::atomic::{AtomicI32, AtomicU32};
+            #[cfg(target_has_atomic = "64")]
+            pub use core::sync::atomic::{AtomicI64, AtomicU64};
+            #[cfg(target_has_atomic = "ptr")]
+            pub use core::sync::atomic::{AtomicIsize, AtomicPtr, AtomicUsize};
+        }
+    }
+}
+
+/// `UnsafeCell` with loom's closure-based access API on every backend.
+pub mod cell {
+    #[cfg(ccol_loom)]
+    pub use loom::cell::UnsafeCell;
+
+    /// A `core::cell::UnsafeCell` with loom's `with`/`with_mut` API.
+    ///
+    /// Accessing the contents only through closures lets loom track every read and write of
+    /// the payload; outside loom the closures inline to a plain pointer access.
+    #[cfg(not(ccol_loom))]
+    #[repr(transparent)]
+    pub struct UnsafeCell<T: ?Sized>(core::cell::UnsafeCell<T>);
+
+    #[cfg(not(ccol_loom))]
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        #[inline]
+        pub const fn new(value: T) -> Self {
+            Self(core::cell::UnsafeCell::new(value))
+        }
+
+        /// Unwraps the value; ownership proves no access is outstanding.
+        #[inline]
+        pub fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+    }
+
+    #[cfg(not(ccol_loom))]
+    impl<T: ?Sized> UnsafeCell<T> {
+        /// Runs `f` with a shared raw pointer to the contents.
+        ///
+        /// Dereferencing the pointer is the caller's `unsafe` duty: no `with_mut` write may
+        /// race with it.
+        #[inline(always)]
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with a mutable raw pointer to the contents.
+        ///
+        /// Dereferencing the pointer is the caller's `unsafe` duty: the access must be
+        /// exclusive for its duration.
+        #[inline(always)]
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+
+    #[cfg(not(ccol_loom))]
+    impl<T: ?Sized> core::fmt::Debug for UnsafeCell<T> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("UnsafeCell { .. }")
+        }
+    }
+
+    #[cfg(not(ccol_loom))]
+    impl<T: Default> Default for UnsafeCell<T> {
+        fn default() -> Self {
+            Self::new(T::default())
+        }
+    }
+}
+
+/// Spin-loop hint.
+pub mod hint {
+    #[cfg(ccol_loom)]
+    pub use loom::hint::spin_loop;
+
+    #[cfg(not(ccol_loom))]
+    pub use core::hint::spin_loop;
+}
+
+/// Thread helpers (std only).
+#[cfg(feature = "std")]
+pub mod thread {
+    #[cfg(ccol_loom)]
+    pub use loom::thread::yield_now;
+
+    #[cfg(not(ccol_loom))]
+    pub use std::thread::yield_now;
+}
+
+/// `Arc` from the selected backend (loom's is leak-checked).
+#[cfg(all(ccol_loom, feature = "alloc"))]
+pub use loom::sync::Arc;
+
+/// `Arc` from the selected backend (loom's is leak-checked).
+#[cfg(all(not(ccol_loom), feature = "alloc", target_has_atomic = "ptr"))]
+pub use alloc::sync::Arc;
+
+/// `thread_local!` from the selected backend (loom's resets per model execution).
+#[cfg(all(ccol_loom, feature = "std"))]
+pub use loom::thread_local;
+
+/// `thread_local!` from the selected backend (loom's resets per model execution).
+#[cfg(all(not(ccol_loom), feature = "std"))]
+pub use std::thread_local;
+
+/// Declares a function that is `const` except under loom, whose constructors are not `const`.
+///
+/// ```
+/// # use ccol_atomics::sync::atomic::AtomicUsize;
+/// struct Counter(AtomicUsize);
+/// impl Counter {
+///     ccol_atomics::const_fn! {
+///         /// A zeroed counter, usable in a `static` outside loom.
+///         pub const fn new() -> Self {
+///             Self(AtomicUsize::new(0))
+///         }
+///     }
+/// }
+/// static COUNTER: Counter = Counter::new();
+/// # let _ = &COUNTER;
+/// ```
+#[macro_export]
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis const fn $($rest:tt)*) => {
+        #[cfg(not(ccol_loom))]
+        $(#[$attr])* $vis const fn $($rest)*
+        #[cfg(ccol_loom)]
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}

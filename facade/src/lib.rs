@@ -1,0 +1,3 @@
+//! ccol: concurrent collections.
+#![no_std]
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! Automation for the ccol workspace.
+fn main() {}
