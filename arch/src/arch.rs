@@ -82,9 +82,9 @@ impl Arch {
     /// The architecture this crate was compiled for.
     pub const CURRENT: Arch = current();
 
-    /// The lowercase name, equal to the `target_arch` value for all variants but two:
-    /// [`Arch::Mips`] and [`Arch::Mips64`] also stand for `mips32r6` and `mips64r6`, and
-    /// [`Arch::Other`] is `"unknown"`.
+    /// The lowercase name, equal to the variant's `target_arch` value, with two exceptions:
+    /// [`Arch::Other`] is `"unknown"`, and [`Arch::Mips`] and [`Arch::Mips64`] are `"mips"` and
+    /// `"mips64"` also when the target is `mips32r6` or `mips64r6`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -200,6 +200,16 @@ mod tests {
                 assert_ne!(a.name(), b.name());
             }
         }
+    }
+
+    /// `ALL` lists every variant in declaration order; `Other` is declared last, so a variant
+    /// added before it and forgotten in `ALL` fails here.
+    #[test]
+    fn all_is_complete_and_in_declaration_order() {
+        for (i, arch) in Arch::ALL.iter().enumerate() {
+            assert_eq!(*arch as usize, i, "{arch}");
+        }
+        assert_eq!(Arch::ALL.len(), Arch::Other as usize + 1);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::{Arch, CACHE_LINE_SIZE, CpuFeatures, config::Config};
 ///
 /// Plain `Copy` data. [`BuildInfo::new`] runs [`CpuFeatures::detect`] (blocking on its first
 /// call in the process); everything else is wait-free.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BuildInfo {
     version: &'static str,
     arch: Arch,

@@ -60,8 +60,10 @@ pub use self::{
 ///
 /// # Progress
 ///
-/// Plain `Copy` data; every method except `Config::global` and the environment readers (`std`) is
-/// `const` and wait-free.
+/// Plain `Copy` data. The accessors and `with_*` builders are `const` and wait-free;
+/// [`apply_env`](Config::apply_env) and [`build_info`](Config::build_info) are wait-free but
+/// not `const`; `Config::global` (`std`) blocks on its first call only, and the other `std`
+/// environment readers allocate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// In [`Knob::RetireThreshold`]'s range.

@@ -446,6 +446,16 @@ mod tests {
         assert_eq!(stripped, CpuFeatures::default());
     }
 
+    /// `ALL` (which drives `iter`, `Display` and `Debug`) lists every feature in declaration
+    /// order; a feature added after `Lse2` must move this check to the new last variant.
+    #[test]
+    fn all_is_complete_and_in_declaration_order() {
+        for (i, feature) in CpuFeature::ALL.iter().enumerate() {
+            assert_eq!(*feature as usize, i, "{feature}");
+        }
+        assert_eq!(CpuFeature::ALL.len(), CpuFeature::Lse2 as usize + 1);
+    }
+
     #[test]
     fn bits_are_distinct() {
         for (i, a) in CpuFeature::ALL.iter().enumerate() {

@@ -27,11 +27,11 @@ assert_impl_all!(Config: Send, Sync, Copy, Eq, core::hash::Hash, Default, core::
 assert_impl_all!(ConfigError: Send, Sync, Copy, core::error::Error);
 assert_impl_all!(Knob: Send, Sync, Copy, core::fmt::Display);
 assert_impl_all!(QueueBackend: Send, Sync, Copy, Default, core::fmt::Display);
-assert_impl_all!(EnvIssue<'static>: Send, Sync, Copy, core::fmt::Display);
-assert_impl_all!(EnvIssueKind: Send, Sync, Copy, core::fmt::Display);
-assert_impl_all!(BuildInfo: Send, Sync, Copy, core::fmt::Display);
+assert_impl_all!(EnvIssue<'static>: Send, Sync, Copy, Eq, core::hash::Hash, core::fmt::Display);
+assert_impl_all!(EnvIssueKind: Send, Sync, Copy, Eq, core::hash::Hash, core::fmt::Display);
+assert_impl_all!(BuildInfo: Send, Sync, Copy, Eq, core::hash::Hash, core::fmt::Display);
 #[cfg(feature = "alloc")]
-assert_impl_all!(ccol_arch::config::OwnedEnvIssue: Send, Sync, Clone, core::fmt::Display, From<EnvIssue<'static>>);
+assert_impl_all!(ccol_arch::config::OwnedEnvIssue: Send, Sync, Clone, Eq, core::hash::Hash, core::fmt::Display, From<EnvIssue<'static>>);
 
 // Layout.
 const_assert!(CACHE_LINE_SIZE.is_power_of_two());

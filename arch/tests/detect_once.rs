@@ -27,4 +27,18 @@ fn concurrent_first_calls_agree() {
     assert!(results.iter().all(|r| *r == first), "{results:?}");
     assert_eq!(CpuFeatures::detect(), first);
     assert!(first.contains(CpuFeatures::COMPILE_TIME));
+    // Not just consistent but right: a cache that hands out a placeholder while another
+    // thread is still detecting would agree with itself only by luck.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    assert_eq!(
+        first.cmpxchg16b(),
+        std::is_x86_feature_detected!("cmpxchg16b"),
+        "{results:?}"
+    );
+    #[cfg(all(feature = "std", target_arch = "aarch64"))]
+    assert_eq!(
+        first.lse(),
+        std::arch::is_aarch64_feature_detected!("lse"),
+        "{results:?}"
+    );
 }

@@ -23,7 +23,7 @@ const BACKEND_CHOICES: &[&str] = &["auto", "scq", "lcrq"];
 /// # Progress
 ///
 /// Plain data; every method is wait-free.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EnvIssue<'a> {
     var: &'a str,
     value: &'a str,
@@ -73,7 +73,7 @@ impl fmt::Display for EnvIssue<'_> {
 /// # Progress
 ///
 /// Plain data; every method is wait-free.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnvIssueKind {
     /// The name starts with `CCOL_` but names no knob (a typo, or a variable of a newer ccol).
@@ -127,7 +127,7 @@ impl fmt::Display for EnvIssueKind {
 /// Plain data; every method is wait-free.
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct OwnedEnvIssue {
     var: alloc::string::String,
     value: alloc::string::String,

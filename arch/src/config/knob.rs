@@ -246,6 +246,20 @@ impl core::error::Error for ConfigError {}
 mod tests {
     use super::{ConfigError, Knob, QueueBackend};
 
+    /// `Knob::ALL` drives `Knob::from_env_var`, so a knob missing from it would have its
+    /// variable reported as unknown. Both lists are complete and in declaration order.
+    #[test]
+    fn all_lists_are_complete_and_in_declaration_order() {
+        for (i, knob) in Knob::ALL.iter().enumerate() {
+            assert_eq!(*knob as usize, i, "{knob}");
+        }
+        assert_eq!(Knob::ALL.len(), Knob::Stats as usize + 1);
+        for (i, backend) in QueueBackend::ALL.iter().enumerate() {
+            assert_eq!(*backend as usize, i, "{backend}");
+        }
+        assert_eq!(QueueBackend::ALL.len(), QueueBackend::Lcrq as usize + 1);
+    }
+
     #[test]
     fn env_vars_map_back_to_knobs() {
         for knob in Knob::ALL {

@@ -31,7 +31,11 @@ impl Config {
     }
 
     /// [`Config::DEFAULT`] with the process environment's `CCOL_*` overrides applied, and the
-    /// variables that were ignored (in environment order). Prints nothing.
+    /// variables that were ignored. Prints nothing.
+    ///
+    /// Issue order: the [`EnvIssueKind::NotUnicode`] ones first, then the rest in environment
+    /// order, except that inconsistent backoff limits are reported last (they are checked as a
+    /// pair after all variables, see [`Config::apply_env`]).
     #[must_use]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn from_env_with_issues() -> (Config, Vec<OwnedEnvIssue>) {
