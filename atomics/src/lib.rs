@@ -1,7 +1,4 @@
-//! Atomics for the ccol family.
-//!
-//! - [`sync`]: the family's one sync facade (core, portable-atomic, or loom under
-//!   `--cfg ccol_loom`); family-internal, outside semver.
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![doc(test(
     no_crate_inject,
@@ -9,11 +6,44 @@
 ))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
+// Miri always runs on nightly, and on x86-64 without a compile-time `cmpxchg16b` the double-width
+// CAS model needs core's (unstable) generic atomic compare-exchange: `dwcas/x86_64.rs`. Stable
+// builds never see these attributes.
+#![cfg_attr(
+    all(
+        miri,
+        not(ccol_loom),
+        target_arch = "x86_64",
+        target_pointer_width = "64",
+        not(target_feature = "cmpxchg16b")
+    ),
+    feature(core_intrinsics),
+    allow(internal_features)
+)]
 
 #[cfg(all(feature = "alloc", not(ccol_loom)))]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 #[doc(hidden)]
 pub mod sync;
+
+pub mod dwcas;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic", ccol_loom))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_has_atomic = "ptr", feature = "portable-atomic")))
+)]
+pub mod tagged;
+
+#[cfg(any(
+    ccol_loom,
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    all(target_arch = "aarch64", target_pointer_width = "64"),
+    all(target_pointer_width = "32", target_has_atomic = "64"),
+))]
+pub use dwcas::AtomicDoubleWord;
+pub use dwcas::{DWCAS_ALWAYS_LOCK_FREE, DoubleWord, DwcasUnsupported, dwcas_is_lock_free};
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic", ccol_loom))]
+pub use tagged::{AtomicTaggedPtr, TaggedPtr};

@@ -1,0 +1,66 @@
+//! The facade re-exports each tier-0 crate's public API under its module and the everyday
+//! types at the root; these tests fail if a re-export goes missing or points elsewhere.
+
+use core::any::TypeId;
+
+#[test]
+fn arch_module_is_ccol_arch() {
+    assert_eq!(ccol::arch::Arch::CURRENT, ccol_arch::Arch::CURRENT);
+    assert_eq!(ccol::arch::CACHE_LINE_SIZE, ccol_arch::CACHE_LINE_SIZE);
+    assert_eq!(ccol::arch::cpu_features(), ccol_arch::cpu_features());
+    assert_eq!(
+        TypeId::of::<ccol::arch::config::Config>(),
+        TypeId::of::<ccol_arch::config::Config>()
+    );
+}
+
+#[test]
+fn root_reexports_are_the_tier_types() {
+    assert_eq!(
+        TypeId::of::<ccol::CachePadded<u64>>(),
+        TypeId::of::<ccol_arch::CachePadded<u64>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::Config>(),
+        TypeId::of::<ccol_arch::config::Config>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::Backoff>(),
+        TypeId::of::<ccol_backoff::Backoff>()
+    );
+    assert_eq!(ccol::Config::DEFAULT, ccol_arch::config::Config::DEFAULT);
+}
+
+#[test]
+fn atomics_module_reexports_tagged_and_dwcas() {
+    assert_eq!(
+        TypeId::of::<ccol::atomics::TaggedPtr<u64>>(),
+        TypeId::of::<ccol_atomics::TaggedPtr<u64>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::atomics::AtomicTaggedPtr<u64>>(),
+        TypeId::of::<ccol_atomics::AtomicTaggedPtr<u64>>()
+    );
+    assert_eq!(
+        ccol::atomics::DWCAS_ALWAYS_LOCK_FREE,
+        ccol_atomics::DWCAS_ALWAYS_LOCK_FREE
+    );
+    assert_eq!(
+        ccol::atomics::dwcas_is_lock_free(),
+        ccol_atomics::dwcas_is_lock_free()
+    );
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(
+        TypeId::of::<ccol::atomics::AtomicDoubleWord>(),
+        TypeId::of::<ccol_atomics::AtomicDoubleWord>()
+    );
+}
+
+#[test]
+fn backoff_module_is_ccol_backoff() {
+    let mut ours = ccol::backoff::Backoff::new();
+    ours.spin();
+    let mut theirs = ccol_backoff::Backoff::new();
+    theirs.spin();
+    assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+}
