@@ -1,0 +1,206 @@
+//! Hand-written SVG line plots: Mops/s against threads, one line per implementation.
+//!
+//! No plotting crate: a plot is a few dozen SVG elements. Thread counts sit at equal spacing
+//! (1, 2, 4, 8 double each step, so this is a log₂ axis); the y axis starts at 0 so ratios read
+//! true. Each point is the median with a min–max bar. Ceilings are dashed black, ours are thick,
+//! peers thin, baselines dotted. Every string is XML-escaped.
+
+use core::fmt::Write as _;
+
+use crate::harness::Point;
+use crate::output::sig3;
+use crate::registry::Role;
+
+/// One line of a plot.
+#[derive(Debug)]
+pub(crate) struct Series<'a> {
+    pub(crate) name: &'static str,
+    pub(crate) role: Role,
+    /// One entry per thread count of the plot (`None`: not measured).
+    pub(crate) points: Vec<Option<&'a Point>>,
+}
+
+/// Size of the plotting area and its margins (the legend's width is added on the right).
+const PLOT_W: f64 = 480.0;
+const PLOT_H: f64 = 330.0;
+const LEFT: f64 = 70.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+/// Horizontal padding inside the frame, so the first and last thread counts sit off the edges.
+const PAD: f64 = 24.0;
+/// Rough advance of one 12 px sans-serif character, to size the legend.
+const CHAR_W: f64 = 7.0;
+
+/// Colour-blind-friendly palette (Okabe–Ito), used in series order after the ceiling's black.
+const PALETTE: [&str; 7] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+];
+
+/// The SVG document for one `(group, workload)`.
+pub(crate) fn plot(title: &str, threads: &[usize], series: &[Series<'_>]) -> String {
+    let (plot_w, plot_h) = (PLOT_W, PLOT_H);
+    let longest = series
+        .iter()
+        .map(|l| l.name.len() + l.role.as_str().len() + 3)
+        .max()
+        .unwrap_or(0);
+    // Precision: label lengths are small.
+    let legend_w = 50.0 + CHAR_W * longest as f64;
+    let width = LEFT + plot_w + legend_w;
+    let height = TOP + plot_h + BOTTOM;
+    let top_value = series
+        .iter()
+        .flat_map(|s| s.points.iter().flatten())
+        .map(|p| p.max.max(p.median))
+        .fold(0.0, f64::max);
+    let (y_max, step) = nice_axis(top_value);
+    let x_of = |i: usize| {
+        if threads.len() <= 1 {
+            LEFT + plot_w / 2.0
+        } else {
+            // Precision: a handful of thread counts.
+            LEFT + PAD + (plot_w - 2.0 * PAD) * i as f64 / (threads.len() - 1) as f64
+        }
+    };
+    let y_of = |v: f64| TOP + plot_h * (1.0 - v / y_max);
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{}</text>"#,
+        LEFT + plot_w / 2.0,
+        escape(title)
+    );
+
+    // Grid and y ticks.
+    let mut v = 0.0;
+    while v <= y_max * (1.0 + 1e-9) {
+        let y = y_of(v);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            LEFT + plot_w,
+            LEFT - 6.0,
+            y + 4.0,
+            sig3(v)
+        );
+        v += step;
+    }
+    // X ticks.
+    for (i, t) in threads.iter().enumerate() {
+        let x = x_of(i);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{t}</text>"##,
+            TOP + plot_h,
+            TOP + plot_h + 18.0
+        );
+    }
+    // Axes and labels.
+    let _ = writeln!(
+        s,
+        r#"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="black"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">threads</text>"#,
+        LEFT + plot_w / 2.0,
+        height - 10.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="18" y="{:.1}" text-anchor="middle" transform="rotate(-90 18 {:.1})">Mops/s (median, min–max)</text>"#,
+        TOP + plot_h / 2.0,
+        TOP + plot_h / 2.0
+    );
+
+    let mut colour_index = 0;
+    for (k, line) in series.iter().enumerate() {
+        let (colour, width, dash) = match line.role {
+            Role::Ceiling => ("#000000", 1.5, r#" stroke-dasharray="6 4""#),
+            role => {
+                let c = PALETTE[colour_index % PALETTE.len()];
+                colour_index += 1;
+                match role {
+                    Role::Ours => (c, 2.5, ""),
+                    Role::Baseline => (c, 1.5, r#" stroke-dasharray="2 3""#),
+                    _ => (c, 1.5, ""),
+                }
+            }
+        };
+        // Spread the error bars of different series a little so they do not hide each other.
+        // Precision: small series counts.
+        let jitter = (k as f64 - (series.len() as f64 - 1.0) / 2.0) * 3.0;
+        let coords: Vec<(f64, &Point)> = line
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.map(|p| (x_of(i) + jitter, p)))
+            .collect();
+        let path: Vec<String> = coords
+            .iter()
+            .map(|(x, p)| format!("{x:.1},{:.1}", y_of(p.median)))
+            .collect();
+        let _ = writeln!(
+            s,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>"#,
+            path.join(" ")
+        );
+        for (x, p) in &coords {
+            let _ = writeln!(
+                s,
+                r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{colour}"/><circle cx="{x:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{} @ {} thr: {} Mops/s ({}–{})</title></circle>"#,
+                y_of(p.min),
+                y_of(p.max),
+                y_of(p.median),
+                escape(line.name),
+                p.threads,
+                sig3(p.median),
+                sig3(p.min),
+                sig3(p.max)
+            );
+        }
+        // Legend entry.
+        // Precision: small series counts.
+        let ly = TOP + 10.0 + 20.0 * k as f64;
+        let lx = LEFT + plot_w + 15.0;
+        let _ = writeln!(
+            s,
+            r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{colour}" stroke-width="{width}"{dash}/><text x="{}" y="{}">{} ({})</text>"#,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0,
+            escape(line.name),
+            line.role.as_str()
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// A y range `[0, max]` ending on a round number, and its tick step (1, 2 or 5 × 10ᵏ).
+fn nice_axis(top: f64) -> (f64, f64) {
+    if !(top > 0.0 && top.is_finite()) {
+        return (1.0, 0.2);
+    }
+    let raw_step = top * 1.05 / 5.0;
+    let magnitude = 10f64.powf(raw_step.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw_step)
+        .unwrap_or(10.0 * magnitude);
+    ((top * 1.05 / step).ceil() * step, step)
+}
+
+fn escape(v: &str) -> String {
+    v.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
