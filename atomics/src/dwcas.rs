@@ -64,9 +64,11 @@
 //!   `VMOVDQA` loads (Intel SDM vol. 3A §9.1.1; AMD APM vol. 2 §7.3.2), but only Intel's and
 //!   AMD's manuals say so, and `ccol_arch` does not report the vendor yet: this version uses
 //!   `lock cmpxchg16b` on every x86-64 CPU.
-//! - **AArch64 without LSE** runs the CAS as an `LDXP`/`STXP` loop: lock-free (a store-exclusive
-//!   fails only because another access succeeded) but not wait-free, which weakens the bound of
-//!   a wait-free algorithm on such CPUs. With LSE, `CASP` is one instruction.
+//! - **AArch64 without LSE** runs the CAS as an `LDXP`/`STXP` loop (so do 32-bit Arm targets,
+//!   with `LDREXD`/`STREXD`): lock-free (a store-exclusive fails because of a conflicting
+//!   access, or spuriously on an interrupt or eviction, never because a thread stalls) but not
+//!   wait-free, which weakens the bound of a wait-free algorithm on such CPUs. With LSE, `CASP`
+//!   is one instruction.
 //! - `store`, `swap` and `fetch_update` are CAS loops on x86-64 (and `fetch_update`
 //!   everywhere): lock-free, not wait-free.
 //! - **No mixed-size access.** Rust's memory model makes a racing atomic *write* of a different
@@ -88,7 +90,9 @@
 //!   `u128`, a nightly-only API enabled only under `cfg(miri)` (Miri always runs on nightly),
 //!   with the caller's orderings, so weak-memory effects are still explored, and
 //!   `dwcas_is_lock_free()` reports `true` (Miri's CPU detection reports no features). The
-//!   AArch64 and 32-bit backends run under Miri unchanged. Pass the same `-C target-feature`
+//!   32-bit backend runs under Miri unchanged (`--target i686-unknown-linux-gnu`); on AArch64
+//!   Miri runs the same wrapper over core's nightly-only `AtomicU128` instead of
+//!   portable-atomic's asm (`dwcas/aarch64.rs` says why). Pass the same `-C target-feature`
 //!   in `RUSTDOCFLAGS` as in `RUSTFLAGS`, or doctests compiled without the feature call the
 //!   library's compile-time path and Miri rightly reports a missing target feature.
 //! - **Sanitizers** do not see inline asm: build sanitizer runs with
@@ -224,9 +228,9 @@ cfg_has_dwcas! {
     /// 32-bit ones), outside loom. Exists only on the targets of the [module docs](self) table.
     ///
     /// **Progress:** `load`, `compare_exchange` and `compare_exchange_weak` are one hardware
-    /// atomic operation (an `LDXP`/`STXP` loop on AArch64 without LSE: lock-free, not
-    /// wait-free); `store` and `swap` are CAS loops on x86-64 (lock-free); `fetch_update` is a
-    /// CAS loop everywhere (lock-free). Never a lock, except in the loom model.
+    /// atomic operation (an LL/SC loop on AArch64 without LSE and on 32-bit Arm: lock-free,
+    /// not wait-free); `store` and `swap` are CAS loops on x86-64 (lock-free); `fetch_update` is
+    /// a CAS loop everywhere (lock-free). Never a lock, except in the loom model.
     ///
     /// # Invariant
     ///
@@ -321,7 +325,7 @@ cfg_has_dwcas! {
         }
 
         /// Like [`compare_exchange`](Self::compare_exchange), but may fail spuriously (on
-        /// AArch64 without LSE); use it in a retry loop.
+        /// LL/SC targets: AArch64 without LSE, 32-bit Arm); use it in a retry loop.
         ///
         /// # Panics
         ///

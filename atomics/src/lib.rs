@@ -20,6 +20,16 @@
     feature(core_intrinsics),
     allow(internal_features)
 )]
+// Likewise, Miri on AArch64 uses core's (unstable) `AtomicU128`: `dwcas/aarch64.rs`.
+#![cfg_attr(
+    all(
+        miri,
+        not(ccol_loom),
+        target_arch = "aarch64",
+        target_pointer_width = "64"
+    ),
+    feature(integer_atomics)
+)]
 
 #[cfg(all(feature = "alloc", not(ccol_loom)))]
 extern crate alloc;

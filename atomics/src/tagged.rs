@@ -250,7 +250,10 @@ impl<T> fmt::Pointer for TaggedPtr<T> {
 /// of the sync facade's `AtomicPtr` (wait-free where the target's word RMW is one instruction,
 /// as on x86-64; an LL/SC loop elsewhere). [`fetch_or_tag`](Self::fetch_or_tag) and
 /// [`fetch_and_tag`](Self::fetch_and_tag) are CAS loops: lock-free (see the
-/// [module docs](self)).
+/// [module docs](self)). Exception: with the `portable-atomic` feature on a target without
+/// native CAS (Armv6-M, RV32 without A), every operation runs inside portable-atomic's
+/// fallback — interrupts disabled, or the final binary's `critical-section` implementation,
+/// which on a multi-core chip may be a spin lock — and is then not lock-free.
 ///
 /// ```
 /// use ccol_atomics::{AtomicTaggedPtr, TaggedPtr, sync::atomic::Ordering};

@@ -1,6 +1,7 @@
 //! `AtomicDoubleWord`: the compile-time and run-time lock-freedom checks match the target and
 //! the CPU, single-threaded semantics match `AtomicUsize`'s (with both halves compared), and
-//! concurrent updates of both halves never tear.
+//! concurrent updates of both halves never tear, and the caller's Release/Acquire orderings
+//! reach every backend (checked by Miri's data-race detector).
 #![cfg(not(ccol_loom))]
 
 use ccol_atomics::{DWCAS_ALWAYS_LOCK_FREE, DoubleWord, DwcasUnsupported, dwcas_is_lock_free};
@@ -73,7 +74,10 @@ mod present {
 
     use ccol_atomics::{
         AtomicDoubleWord, DoubleWord, dwcas_is_lock_free,
-        sync::atomic::{AtomicBool, Ordering},
+        sync::{
+            atomic::{AtomicBool, Ordering},
+            cell::UnsafeCell,
+        },
     };
 
     /// Bit patterns that expose a packing mistake (a lost or swapped half, a bad shift).
@@ -242,6 +246,80 @@ mod present {
         assert_eq!(pair.load(Ordering::Relaxed), DoubleWord::default());
     }
 
+    /// A plain (non-atomic) value handed from one thread to another.
+    struct Payload(UnsafeCell<u64>);
+
+    // SAFETY: the tests below write the payload only before publishing it and read it only
+    // after an Acquire operation that observed the publication.
+    unsafe impl Sync for Payload {}
+
+    /// Release on each write path (CAS, `store`, `swap`) and Acquire on each read path (`load`,
+    /// a failed CAS) order a plain write before a plain read. x86-64 hardware orders these
+    /// anyway, so this bites under Miri, whose data-race detector reports the read if a backend
+    /// dropped or weakened the caller's ordering.
+    #[test]
+    fn release_write_paths_publish_to_acquire_read_paths() {
+        let flag = DoubleWord::new(1, 1);
+        let absent = DoubleWord::new(usize::MAX, usize::MAX);
+        for publish in ["compare_exchange", "store", "swap"] {
+            for observe in ["load", "failed compare_exchange"] {
+                let Some(pair) = atomic(DoubleWord::default()) else {
+                    return;
+                };
+                let payload = Payload(UnsafeCell::new(0));
+                thread::scope(|scope| {
+                    scope.spawn(|| {
+                        // The whole `Payload` (it is `Sync`), not just its cell.
+                        let payload = &payload;
+                        // SAFETY: not published yet: no other thread reads the payload before
+                        // observing the Release below.
+                        payload.0.with_mut(|value| unsafe { *value = 42 });
+                        // Release: pairs with the Acquire read of the loop below.
+                        match publish {
+                            "compare_exchange" => {
+                                let installed = pair.compare_exchange(
+                                    DoubleWord::default(),
+                                    flag,
+                                    Ordering::Release,
+                                    Ordering::Relaxed,
+                                );
+                                assert_eq!(installed, Ok(DoubleWord::default()));
+                            }
+                            "store" => pair.store(flag, Ordering::Release),
+                            _ => assert_eq!(
+                                pair.swap(flag, Ordering::Release),
+                                DoubleWord::default()
+                            ),
+                        }
+                    });
+                    loop {
+                        // Acquire: pairs with the writer's Release (on the failure path of the
+                        // CAS: `absent` is never stored, so the CAS always fails).
+                        let seen = if observe == "load" {
+                            pair.load(Ordering::Acquire)
+                        } else {
+                            pair.compare_exchange(
+                                absent,
+                                absent,
+                                Ordering::Relaxed,
+                                Ordering::Acquire,
+                            )
+                            .unwrap_err()
+                        };
+                        if seen == flag {
+                            break;
+                        }
+                        thread::yield_now();
+                    }
+                    // SAFETY: the Acquire read above observed the Release that follows the
+                    // only write, so the write happens before this read.
+                    let value = payload.0.with(|value| unsafe { *value });
+                    assert_eq!(value, 42, "{publish} -> {observe}");
+                });
+            }
+        }
+    }
+
     /// `(n, !n)`: the halves of every value ever stored agree, so a torn read shows.
     fn counter(n: usize) -> DoubleWord {
         DoubleWord::new(n, !n)
@@ -292,11 +370,13 @@ mod present {
                 }
             });
             start.wait();
-            for worker in workers {
-                worker.join().unwrap();
-            }
-            // Release: ends the reader's loop.
+            let results: Vec<_> = workers.into_iter().map(|worker| worker.join()).collect();
+            // Release: ends the reader's loop. Stored before any worker's panic is resumed, so
+            // a failing worker fails the test instead of leaving the reader spinning.
             done.store(true, Ordering::Release);
+            for result in results {
+                result.unwrap();
+            }
         });
         assert_eq!(pair.into_inner(), counter(threads * per_thread));
     }

@@ -1,7 +1,7 @@
 //! `TaggedPtr` and `AtomicTaggedPtr`: tag widths come from alignment, pointer and tag
 //! round-trip with provenance intact, the checked and debug-checked constructors refuse what
 //! does not fit, and the atomic operations (including the `fetch_*_tag` CAS loops) return the
-//! previous value and keep the pointer.
+//! previous value, keep the pointer, and honour the caller's ordering (checked under Miri).
 #![cfg(not(ccol_loom))]
 
 use core::{
@@ -13,7 +13,10 @@ use std::{collections::hash_map::DefaultHasher, panic::catch_unwind, sync::Barri
 
 use ccol_atomics::{
     AtomicTaggedPtr, TaggedPtr,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        cell::UnsafeCell,
+    },
 };
 
 #[repr(align(8))]
@@ -277,30 +280,94 @@ fn concurrent_distinct_bits_all_land() {
     let link = AtomicTaggedPtr::new(TaggedPtr::new(raw, 0));
     let raw_addr = raw.addr();
     let barrier = Barrier::new(threads + 1);
-    thread::scope(|scope| {
-        for bit in 0..threads {
-            let (link, barrier) = (&link, &barrier);
-            scope.spawn(move || {
-                for _ in 0..rounds {
-                    barrier.wait();
-                    // AcqRel: a read-modify-write in the same total order as the others'.
-                    let before = link.fetch_or_tag(1 << bit, Ordering::AcqRel);
-                    assert_eq!(
-                        before.tag() & (1 << bit),
-                        0,
-                        "my bit was cleared last round"
-                    );
-                    assert_eq!(before.ptr().addr(), raw_addr);
-                    barrier.wait();
-                }
-            });
-        }
+    // Nothing asserts between barriers: a panicking thread would leave the others waiting at
+    // the barrier forever, turning a failure into a hang. Results are checked after the scope.
+    let (unexpected, incomplete) = thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|bit| {
+                let (link, barrier) = (&link, &barrier);
+                scope.spawn(move || {
+                    let mut unexpected = Vec::new();
+                    for _ in 0..rounds {
+                        barrier.wait();
+                        // AcqRel: a read-modify-write in the same total order as the others'.
+                        let before = link.fetch_or_tag(1 << bit, Ordering::AcqRel);
+                        // My bit was cleared last round, and the pointer never changes.
+                        if before.tag() & (1 << bit) != 0 || before.ptr().addr() != raw_addr {
+                            unexpected.push((before.ptr().addr(), before.tag()));
+                        }
+                        barrier.wait();
+                    }
+                    unexpected
+                })
+            })
+            .collect();
+        let mut incomplete = Vec::new();
         for _ in 0..rounds {
             barrier.wait();
             barrier.wait();
-            // Acquire: after the barrier every thread's fetch_or is done.
+            // AcqRel: after the barrier every thread's fetch_or is done.
             let all = link.swap(TaggedPtr::new(raw, 0), Ordering::AcqRel);
-            assert_eq!((all.ptr(), all.tag()), (raw, 0b1111));
+            if (all.ptr(), all.tag()) != (raw, 0b1111) {
+                incomplete.push(all);
+            }
         }
+        let unexpected: Vec<_> = workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap())
+            .collect();
+        (unexpected, incomplete)
     });
+    assert_eq!(
+        unexpected,
+        [],
+        "(address, tag) seen before setting a cleared bit"
+    );
+    assert_eq!(incomplete, [], "rounds that did not end with every bit set");
+}
+
+/// A plain (non-atomic) value handed from one thread to another.
+struct Payload(UnsafeCell<u64>);
+
+// SAFETY: the test below writes the payload only before publishing it and reads it only after
+// an Acquire load that observed the publication.
+unsafe impl Sync for Payload {}
+
+/// `fetch_or_tag` and `fetch_and_tag` are read-modify-writes with the caller's ordering: with
+/// Release they publish a plain write to an Acquire load. x86-64 orders these anyway, so this
+/// bites under Miri, whose data-race detector reports the read if the CAS loop dropped the
+/// ordering.
+#[test]
+fn fetch_tag_release_publishes_to_an_acquire_load() {
+    let mut node = Node8 { value: 0 };
+    let raw = ptr::from_mut(&mut node);
+    // (initial tag, operation, tag that shows the publication)
+    for (initial, set_bits, expected) in [(0b001, true, 0b101), (0b101, false, 0b001)] {
+        let link = AtomicTaggedPtr::new(TaggedPtr::new(raw, initial));
+        let payload = Payload(UnsafeCell::new(0));
+        thread::scope(|scope| {
+            scope.spawn(|| {
+                // The whole `Payload` (it is `Sync`), not just its cell.
+                let payload = &payload;
+                // SAFETY: not published yet: no other thread reads the payload before
+                // observing the Release below.
+                payload.0.with_mut(|value| unsafe { *value = 42 });
+                // Release: pairs with the Acquire load of the loop below.
+                let before = if set_bits {
+                    link.fetch_or_tag(0b100, Ordering::Release)
+                } else {
+                    link.fetch_and_tag(0b011, Ordering::Release)
+                };
+                assert_eq!(before.tag(), initial);
+            });
+            // Acquire: pairs with the Release read-modify-write of the spawned thread.
+            while link.load(Ordering::Acquire).tag() != expected {
+                thread::yield_now();
+            }
+            // SAFETY: the Acquire load observed the Release that follows the only write.
+            let value = payload.0.with(|value| unsafe { *value });
+            assert_eq!(value, 42, "set_bits: {set_bits}");
+        });
+        assert_eq!(link.into_inner(), TaggedPtr::new(raw, expected));
+    }
 }

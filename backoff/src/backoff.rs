@@ -64,7 +64,8 @@ pub struct Backoff {
 const MAX_LIMIT: u32 = 31;
 
 impl Backoff {
-    /// Largest accepted limit (31): `2^31` pause hints, seconds of spinning, far past useful.
+    /// Largest accepted limit (31): `2^31` pause hints, seconds to minutes of spinning (a
+    /// `PAUSE` takes from about 10 to about 140 cycles on x86-64), far past useful.
     pub const MAX_LIMIT: u32 = MAX_LIMIT;
 
     /// Default spin limit: 6 (at most 64 hints per call).

@@ -9,11 +9,22 @@
 //! non-optional dependency on AArch64 (it stays optional elsewhere); the crate is on the
 //! family's list of approved dependencies. The `const` assertion below turns a future change
 //! in its guarantee into a compile error instead of a silent lock.
+//!
+//! Under Miri the type is core's `AtomicU128` instead (nightly-only, enabled in `lib.rs` only
+//! for this cfg; Miri always runs on nightly): Miri cannot run portable-atomic's inline asm,
+//! and portable-atomic 1.15 offers no lock-free `AtomicU128` under Miri on current nightlies
+//! (its Miri path needs the pre-1.89 atomic intrinsics), so the crate would not build there.
+//! Miri then checks this wrapper and the caller's orderings, not portable-atomic's code.
 
+#[cfg(miri)]
+use core::sync::atomic::AtomicU128;
+
+#[cfg(not(miri))]
 use portable_atomic::AtomicU128;
 
 use crate::{dwcas::DoubleWord, sync::atomic::Ordering};
 
+#[cfg(not(miri))]
 const _: () = assert!(
     AtomicU128::is_always_lock_free(),
     "portable_atomic::AtomicU128 must be lock-free on AArch64 for ccol_atomics::dwcas"
