@@ -31,7 +31,8 @@
     feature(integer_atomics)
 )]
 
-#[cfg(all(feature = "alloc", not(ccol_loom)))]
+// `alloc` is used only for `sync::Arc`, which needs pointer-width CAS (see `sync.rs`).
+#[cfg(all(feature = "alloc", not(ccol_loom), target_has_atomic = "ptr"))]
 extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;

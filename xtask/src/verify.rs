@@ -1,0 +1,192 @@
+//! Dynamic verification: `loom`, `miri` and `san` (ThreadSanitizer, AddressSanitizer).
+//!
+//! Each runs in its own target directory, because each changes `RUSTFLAGS` for every crate
+//! of the graph and would otherwise invalidate the normal build.
+
+use anyhow::{Result, bail};
+use xshell::cmd;
+
+use crate::{
+    check::packages,
+    exec::{Ctx, os_args},
+    install::{self, Tool},
+    workspace::{
+        CONCURRENCY_TEST_FILTERS, Crate, HOST, MIRI_32BIT, MIRI_RUSTFLAGS, MIRIFLAGS, NIGHTLY,
+        crates,
+    },
+};
+
+/// Preemption bound of the CI loom run (STYLE.md G4.7); 3 for deeper runs on demand.
+pub(crate) const LOOM_PREEMPTIONS: u32 = 2;
+
+/// Miri seeds of the CI many-seeds run.
+pub(crate) const MIRI_SEEDS: u32 = 8;
+
+/// `cargo xtask loom [crate] [--preemptions N]`: the `tests/loom.rs` models of each crate
+/// marked `loom` (or of the one named), with `--cfg ccol_loom`, the `loom` feature, `--release`
+/// and `LOOM_MAX_PREEMPTIONS=N`, in `target/loom`.
+pub(crate) fn loom(ctx: &Ctx, only: Option<&str>, preemptions: u32) -> Result<()> {
+    let selected: Vec<&Crate> =
+        crates(|c| c.loom && only.is_none_or(|name| name == c.name)).collect();
+    if selected.is_empty() {
+        let known: Vec<&str> = crates(|c| c.loom).map(|c| c.name).collect();
+        bail!(
+            "no loom crate matches {only:?}; known: {}",
+            known.join(", ")
+        );
+    }
+    let sh = &ctx.sh;
+    let cargo = ctx.cargo();
+    let env = ctx
+        .cargo_env(&["--cfg ccol_loom"], &[])
+        .set("LOOM_MAX_PREEMPTIONS", preemptions.to_string());
+    for krate in selected {
+        if !ctx.root.join(krate.dir).join("tests/loom.rs").is_file() {
+            bail!(
+                "{} is marked `loom` in xtask/src/workspace.rs but has no tests/loom.rs",
+                krate.name
+            );
+        }
+        let name = krate.name;
+        ctx.run(
+            cmd!(
+                sh,
+                "{cargo} test --release -p {name} --features loom --test loom --target-dir target/loom"
+            ),
+            &env,
+        )?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask miri [--seeds N] [--target T]` with the pinned nightly, on every crate marked
+/// `miri`:
+/// 1. all tests (doc tests included) under [`MIRIFLAGS`] with Stacked Borrows;
+/// 2. the unit and integration tests of the crates marked `miri_tree_borrows` again under
+///    Tree Borrows;
+/// 3. the concurrency tests ([`CONCURRENCY_TEST_FILTERS`]) under seeds `0..N` (N = 0 skips);
+/// 4. without `--target`: the crates marked `miri_32bit` on [`MIRI_32BIT`].
+///
+/// With `--target T` steps 1 to 3 run for `T` (for example `s390x-unknown-linux-gnu`, big
+/// endian) and step 4 is skipped.
+pub(crate) fn miri(ctx: &Ctx, seeds: u32, target: Option<&str>) -> Result<()> {
+    install::ensure(ctx, &[Tool::Nightly])?;
+    let sh = &ctx.sh;
+    let packages = &packages(crates(|c| c.miri).map(|c| c.name));
+    let tree_borrows = &packages_of(crates(|c| c.miri_tree_borrows));
+    let target_args = &os_args(target.into_iter().flat_map(|t| ["--target", t]));
+    let env = |miriflags: &str| {
+        let miriflags = format!("{MIRIFLAGS} {miriflags}");
+        ctx.cargo_env(&[MIRI_RUSTFLAGS], &[])
+            .set("MIRIFLAGS", miriflags.trim_end())
+    };
+    ctx.run(
+        cmd!(
+            sh,
+            "cargo +{NIGHTLY} miri test {packages...} {target_args...}"
+        ),
+        &env(""),
+    )?;
+    ctx.run(
+        cmd!(
+            sh,
+            "cargo +{NIGHTLY} miri test {tree_borrows...} {target_args...} --tests"
+        ),
+        &env("-Zmiri-tree-borrows"),
+    )?;
+    if seeds > 0 {
+        let filters = CONCURRENCY_TEST_FILTERS;
+        ctx.run(
+            cmd!(
+                sh,
+                "cargo +{NIGHTLY} miri test {packages...} {target_args...} --tests -- {filters...}"
+            ),
+            &env(&format!("-Zmiri-many-seeds=0..{seeds}")),
+        )?;
+    }
+    if target.is_none() {
+        let packages = packages_of(crates(|c| c.miri_32bit));
+        ctx.run(
+            cmd!(
+                sh,
+                "cargo +{NIGHTLY} miri test {packages...} --target {MIRI_32BIT} --tests"
+            ),
+            &env(""),
+        )?;
+    }
+    Ok(())
+}
+
+fn packages_of(selected: impl Iterator<Item = &'static Crate>) -> Vec<std::ffi::OsString> {
+    packages(selected.map(|c| c.name))
+}
+
+/// Which sanitizers `san` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sanitizer {
+    /// ThreadSanitizer: data races, including in atomics-ordering bugs.
+    Thread,
+    /// AddressSanitizer: use-after-free, out-of-bounds, leaks.
+    Address,
+}
+
+impl Sanitizer {
+    /// Parses `tsan`, `asan` or `all`.
+    pub(crate) fn parse(name: &str) -> Result<Vec<Self>> {
+        Ok(match name {
+            "tsan" | "thread" => vec![Self::Thread],
+            "asan" | "address" => vec![Self::Address],
+            "all" => vec![Self::Thread, Self::Address],
+            _ => bail!("unknown sanitizer {name:?}: use asan, tsan or all"),
+        })
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            Self::Thread => "thread",
+            Self::Address => "address",
+        }
+    }
+
+    fn target_dir(self) -> &'static str {
+        match self {
+            Self::Thread => "target/tsan",
+            Self::Address => "target/asan",
+        }
+    }
+}
+
+/// `cargo xtask san <asan|tsan|all>`: the unit and integration tests of every crate marked
+/// `san` under each sanitizer, with `--cfg ccol_sanitize` (TOOLING.md §3: nightly,
+/// `-Zbuild-std`, an explicit host `--target` so build scripts stay uninstrumented, one target
+/// dir per sanitizer). Doc tests are skipped (`--lib --tests`): rustdoc would need the same
+/// instrumented std. Failures come from the exit code: TSan still prints `test result: ok`
+/// when it found a race.
+///
+/// The host build enables `cmpxchg16b` at compile time so that the double-width CAS goes through
+/// `core::arch::x86_64::cmpxchg16b` (an LLVM atomic the sanitizers instrument) instead of the
+/// inline-asm path that run-time detection uses: TSan does not see inside `asm!`, and would
+/// report the orderings that asm provides as races.
+pub(crate) fn san(ctx: &Ctx, sanitizers: &[Sanitizer]) -> Result<()> {
+    install::ensure(ctx, &[Tool::Nightly])?;
+    let sh = &ctx.sh;
+    let packages = &packages_of(crates(|c| c.san));
+    for &sanitizer in sanitizers {
+        let flag = format!("-Zsanitizer={}", sanitizer.flag());
+        let extra = [
+            flag.as_str(),
+            "--cfg ccol_sanitize",
+            "-C target-feature=+cmpxchg16b",
+        ];
+        let env = ctx.cargo_env(&extra, &extra);
+        let dir = sanitizer.target_dir();
+        ctx.run(
+            cmd!(
+                sh,
+                "cargo +{NIGHTLY} test -Zbuild-std --no-fail-fast --target {HOST} --target-dir {dir} {packages...} --lib --tests"
+            ),
+            &env,
+        )?;
+    }
+    Ok(())
+}
