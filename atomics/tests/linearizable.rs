@@ -33,6 +33,38 @@ fn register_op(rng: &mut SplitMix64) -> RegisterOp<usize> {
     }
 }
 
+/// A cell under test, seen as a register of the values `0..4`.
+trait RegisterCell: Sync {
+    fn read(&self) -> usize;
+    fn write(&self, value: usize);
+    fn cas(&self, expected: usize, new: usize) -> bool;
+}
+
+/// Records [`ROUNDS`] concurrent histories on fresh cells from `make` (each starting at 0) and
+/// checks each against the register model.
+fn check_register_histories<C: RegisterCell>(seed: u64, make: impl Fn() -> C) {
+    for round in 0..ROUNDS {
+        let cell = make();
+        let history = run_concurrent::<RegisterModel<usize>, _, _>(
+            THREADS,
+            OPS,
+            seed + round,
+            |_, rng| register_op(rng),
+            |_, op| match op {
+                RegisterOp::Read => RegisterRet::Read(cell.read()),
+                RegisterOp::Write(v) => {
+                    cell.write(*v);
+                    RegisterRet::Written
+                }
+                RegisterOp::Cas { expected, new } => RegisterRet::Cas(cell.cas(*expected, *new)),
+            },
+        );
+        if let Err(error) = Checker::new().check(&history, &RegisterModel::new(0)) {
+            panic!("round {round}: {error}\n{history}");
+        }
+    }
+}
+
 #[cfg(any(
     target_arch = "x86_64",
     target_arch = "aarch64",
@@ -54,6 +86,20 @@ mod double_word {
         pair.lo
     }
 
+    impl RegisterCell for AtomicDoubleWord {
+        fn read(&self) -> usize {
+            decode(self.load(Ordering::Acquire))
+        }
+        fn write(&self, value: usize) {
+            self.store(encode(value), Ordering::Release);
+        }
+        fn cas(&self, expected: usize, new: usize) -> bool {
+            let (expected, new) = (encode(expected), encode(new));
+            self.compare_exchange(expected, new, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        }
+    }
+
     #[test]
     fn concurrent_double_word_histories_are_linearizable() {
         if AtomicDoubleWord::try_new(encode(0)).is_err() {
@@ -61,34 +107,9 @@ mod double_word {
             // refusing to exist is the contract (tested in tests/dwcas.rs).
             return;
         }
-        for round in 0..ROUNDS {
-            let cell = AtomicDoubleWord::try_new(encode(0)).expect("probed above");
-            let history = run_concurrent::<RegisterModel<usize>, _, _>(
-                THREADS,
-                OPS,
-                0xD0C_0000 + round,
-                |_, rng| register_op(rng),
-                |_, op| match op {
-                    RegisterOp::Read => RegisterRet::Read(decode(cell.load(Ordering::Acquire))),
-                    RegisterOp::Write(v) => {
-                        cell.store(encode(*v), Ordering::Release);
-                        RegisterRet::Written
-                    }
-                    RegisterOp::Cas { expected, new } => RegisterRet::Cas(
-                        cell.compare_exchange(
-                            encode(*expected),
-                            encode(*new),
-                            Ordering::AcqRel,
-                            Ordering::Acquire,
-                        )
-                        .is_ok(),
-                    ),
-                },
-            );
-            if let Err(error) = Checker::new().check(&history, &RegisterModel::new(0)) {
-                panic!("round {round}: {error}\n{history}");
-            }
-        }
+        check_register_histories(0xD0C_0000, || {
+            AtomicDoubleWord::try_new(encode(0)).expect("probed above")
+        });
     }
 }
 
@@ -122,35 +143,22 @@ mod tagged {
         v
     }
 
+    impl RegisterCell for AtomicTaggedPtr<Slot> {
+        fn read(&self) -> usize {
+            decode(self.load(Ordering::Acquire))
+        }
+        fn write(&self, value: usize) {
+            self.store(encode(value), Ordering::Release);
+        }
+        fn cas(&self, expected: usize, new: usize) -> bool {
+            let (expected, new) = (encode(expected), encode(new));
+            self.compare_exchange(expected, new, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        }
+    }
+
     #[test]
     fn concurrent_tagged_pointer_histories_are_linearizable() {
-        for round in 0..ROUNDS {
-            let cell = AtomicTaggedPtr::new(encode(0));
-            let history = run_concurrent::<RegisterModel<usize>, _, _>(
-                THREADS,
-                OPS,
-                0x7A6_0000 + round,
-                |_, rng| register_op(rng),
-                |_, op| match op {
-                    RegisterOp::Read => RegisterRet::Read(decode(cell.load(Ordering::Acquire))),
-                    RegisterOp::Write(v) => {
-                        cell.store(encode(*v), Ordering::Release);
-                        RegisterRet::Written
-                    }
-                    RegisterOp::Cas { expected, new } => RegisterRet::Cas(
-                        cell.compare_exchange(
-                            encode(*expected),
-                            encode(*new),
-                            Ordering::AcqRel,
-                            Ordering::Acquire,
-                        )
-                        .is_ok(),
-                    ),
-                },
-            );
-            if let Err(error) = Checker::new().check(&history, &RegisterModel::new(0)) {
-                panic!("round {round}: {error}\n{history}");
-            }
-        }
+        check_register_histories(0x7A6_0000, || AtomicTaggedPtr::new(encode(0)));
     }
 }

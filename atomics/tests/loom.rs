@@ -39,10 +39,9 @@ fn release_acquire_publishes_an_unsafe_cell() {
                 }));
                 // SAFETY: `node` is fresh and unpublished, so this thread has it alone.
                 let node_ref = unsafe { &*node };
+                let payload = &node_ref.payload;
                 // SAFETY: as above: no other thread can reach the payload yet.
-                node_ref
-                    .payload
-                    .with_mut(|payload| unsafe { *payload = 42 });
+                payload.with_mut(|payload| unsafe { *payload = 42 });
                 // Release: pairs with the consumer's Acquire load; publishes the write above.
                 head.store(node, Ordering::Release);
             })

@@ -138,12 +138,13 @@ impl Inner {
     #[inline]
     fn cas(&self, old: u128, new: u128, success: Ordering, failure: Ordering) -> u128 {
         let dst = self.value.with_mut(|ptr| ptr);
-        // SAFETY: `dst` points into `self`, so it is valid for reads and writes while `&self`
-        // lives, and 16-byte aligned (`repr(align(16))` on `Inner`, `value` at offset 0). All
-        // shared accesses are this atomic instruction (type invariant), so nothing races with
-        // it non-atomically. The CPU has `CMPXCHG16B`: `Inner` is only created by
+        // `dst` points into `self`, so it is valid for reads and writes while `&self` lives,
+        // and 16-byte aligned (`repr(align(16))` on `Inner`, `value` at offset 0). All shared
+        // accesses are this atomic instruction (type invariant), so nothing races with it
+        // non-atomically. The CPU has `CMPXCHG16B`: `Inner` is only created by
         // `AtomicDoubleWord::new` (compile-time feature) or `try_new` (after the run-time check),
         // the `AtomicDoubleWord` invariant. `failure` is never Release/AcqRel (callers check).
+        // SAFETY: the function's requirements are exactly the facts just listed.
         unsafe { cmpxchg16b(dst, old, new, success, failure) }
     }
 }
@@ -212,11 +213,12 @@ unsafe fn cmpxchg16b(
 ) -> u128 {
     let previous_lo: u64;
     let previous_hi: u64;
+    // The asm restores RBX (reserved by LLVM) before it ends, touches only the declared
+    // registers and flags, and uses no stack. `dst` sits in an explicit register: as a `reg`
+    // operand LLVM may allocate it to RBX itself (it did, in release builds), and the `xchg`
+    // would then overwrite the address before `cmpxchg16b` uses it.
     // SAFETY: the caller guarantees a valid, aligned, atomically accessed `dst` and a CPU with
-    // the instruction. The asm restores RBX (reserved by LLVM) before it ends, touches only the
-    // declared registers and flags, and uses no stack. `dst` sits in an explicit register: as a
-    // `reg` operand LLVM may allocate it to RBX itself (it did, in release builds), and the
-    // `xchg` would then overwrite the address before `cmpxchg16b` uses it.
+    // the instruction; the asm keeps the register contract described above.
     unsafe {
         core::arch::asm!(
             "xchg {rbx_tmp}, rbx",
