@@ -92,7 +92,7 @@
 //!   `dwcas_is_lock_free()` reports `true` (Miri's CPU detection reports no features). The
 //!   32-bit backend runs under Miri unchanged (`--target i686-unknown-linux-gnu`); on AArch64
 //!   Miri runs the same wrapper over core's nightly-only `AtomicU128` instead of
-//!   portable-atomic's asm (`dwcas/aarch64.rs` says why). Pass the same `-C target-feature`
+//!   portable-atomic's asm (`dwcas/native.rs` says why). Pass the same `-C target-feature`
 //!   in `RUSTDOCFLAGS` as in `RUSTFLAGS`, or doctests compiled without the feature call the
 //!   library's compile-time path and Miri rightly reports a missing target feature.
 //! - **Sanitizers** do not see inline asm: build sanitizer runs with
@@ -210,12 +210,49 @@ cfg_if::cfg_if! {
     } else if #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))] {
         mod x86_64;
         use self::x86_64 as imp;
-    } else if #[cfg(all(target_arch = "aarch64", target_pointer_width = "64"))] {
-        mod aarch64;
-        use self::aarch64 as imp;
-    } else if #[cfg(all(target_pointer_width = "32", target_has_atomic = "64"))] {
-        mod word64;
-        use self::word64 as imp;
+    } else if #[cfg(any(
+        all(target_arch = "aarch64", target_pointer_width = "64"),
+        all(target_pointer_width = "32", target_has_atomic = "64"),
+    ))] {
+        mod native;
+        use self::native as imp;
+    }
+}
+
+/// Packing a [`DoubleWord`] into one integer two words wide, for the backends that operate on
+/// such an integer (all but loom's): `lo` in the low half, `hi` in the high half.
+#[cfg(all(
+    not(ccol_loom),
+    any(
+        all(target_arch = "x86_64", target_pointer_width = "64"),
+        all(target_arch = "aarch64", target_pointer_width = "64"),
+        all(target_pointer_width = "32", target_has_atomic = "64"),
+    )
+))]
+mod wide {
+    use super::DoubleWord;
+
+    /// An unsigned integer exactly two `usize` wide.
+    #[cfg(target_pointer_width = "64")]
+    pub(super) type Wide = u128;
+    /// An unsigned integer exactly two `usize` wide.
+    #[cfg(target_pointer_width = "32")]
+    pub(super) type Wide = u64;
+
+    impl DoubleWord {
+        #[inline]
+        pub(super) const fn pack(self) -> Wide {
+            (self.lo as Wide) | ((self.hi as Wide) << usize::BITS)
+        }
+
+        #[inline]
+        pub(super) const fn unpack(value: Wide) -> Self {
+            // Truncation intended: each half is one word.
+            Self {
+                lo: value as usize,
+                hi: (value >> usize::BITS) as usize,
+            }
+        }
     }
 }
 

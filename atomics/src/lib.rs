@@ -20,7 +20,7 @@
     feature(core_intrinsics),
     allow(internal_features)
 )]
-// Likewise, Miri on AArch64 uses core's (unstable) `AtomicU128`: `dwcas/aarch64.rs`.
+// Likewise, Miri on AArch64 uses core's (unstable) `AtomicU128`: `dwcas/native.rs`.
 #![cfg_attr(
     all(
         miri,

@@ -47,38 +47,24 @@ unsafe impl Sync for Inner {}
 // Shared access is atomic, so a panic cannot leave a torn value behind (as for core's atomics).
 impl RefUnwindSafe for Inner {}
 
-#[inline]
-const fn pack(value: DoubleWord) -> u128 {
-    (value.lo as u128) | ((value.hi as u128) << 64)
-}
-
-#[inline]
-const fn unpack(value: u128) -> DoubleWord {
-    // Truncation intended: each half is one 64-bit word.
-    DoubleWord {
-        lo: value as usize,
-        hi: (value >> 64) as usize,
-    }
-}
-
 impl Inner {
     #[inline]
     pub(super) const fn new(value: DoubleWord) -> Self {
         Self {
-            value: UnsafeCell::new(pack(value)),
+            value: UnsafeCell::new(value.pack()),
         }
     }
 
     #[inline]
     pub(super) fn into_inner(self) -> DoubleWord {
-        unpack(self.value.into_inner())
+        DoubleWord::unpack(self.value.into_inner())
     }
 
     #[inline]
     pub(super) fn load(&self, order: Ordering) -> DoubleWord {
         // Ordering: the caller's (never Release/AcqRel, checked by the caller) on both paths: a
         // successful compare-exchange writes back the value it read, a failed one only reads.
-        unpack(self.cas(0, 0, order, order))
+        DoubleWord::unpack(self.cas(0, 0, order, order))
     }
 
     #[inline]
@@ -89,13 +75,13 @@ impl Inner {
         success: Ordering,
         failure: Ordering,
     ) -> Result<DoubleWord, DoubleWord> {
-        let expected = pack(current);
+        let expected = current.pack();
         // Ordering: the caller's.
-        let previous = self.cas(expected, pack(new), success, failure);
+        let previous = self.cas(expected, new.pack(), success, failure);
         if previous == expected {
             Ok(current)
         } else {
-            Err(unpack(previous))
+            Err(DoubleWord::unpack(previous))
         }
     }
 
@@ -113,7 +99,7 @@ impl Inner {
 
     #[inline]
     pub(super) fn swap(&self, value: DoubleWord, order: Ordering) -> DoubleWord {
-        let new = pack(value);
+        let new = value.pack();
         // A guess: a wrong one costs one failed CAS, which returns the current value; reading
         // it first would cost the same locked instruction.
         let mut expected = 0;
@@ -122,7 +108,7 @@ impl Inner {
             // only seeds the next attempt.
             let previous = self.cas(expected, new, order, Ordering::Relaxed);
             if previous == expected {
-                return unpack(previous);
+                return DoubleWord::unpack(previous);
             }
             expected = previous;
         }
