@@ -1,0 +1,232 @@
+//! [`Handle`] (an explicit participant) and [`Guard`] (a pinned participant).
+
+use alloc::boxed::Box;
+use core::{fmt, marker::PhantomData};
+
+use crate::{
+    domain::{Domain, dispatch},
+    pointers::{Node, Shared},
+    reclaim::{Header as _, Reclaim},
+    registry::Slot,
+    retired::{Retired, free_batch},
+    stats::stat,
+};
+
+/// A registered participant of a [`Domain`], bound to one registry slot.
+///
+/// Obtained from [`Domain::register`]; works without std. `!Send` and `!Sync`: a participant
+/// is one thread's identity in the domain. Dropping the handle releases the slot; garbage the
+/// participant retired and could not free yet is handed over to the domain (adopted by the
+/// next participant that flushes or claims the slot), never leaked.
+///
+/// ```
+/// use ccol_reclaim::{Atomic, Domain, Ibr, Owned};
+/// use core::sync::atomic::Ordering;
+///
+/// let domain = Domain::<Ibr>::new();
+/// let handle = domain.register().expect("growable registry");
+/// let link = Atomic::new(Owned::new(1u64, &domain));
+///
+/// let guard = handle.pin();
+/// let old = link.swap(Owned::new(2, &domain), Ordering::AcqRel, &guard);
+/// // SAFETY: `old` was unlinked by the swap above and is retired once.
+/// unsafe { guard.retire(old) };
+/// // SAFETY: `link` holds a node that stays valid while `guard` is active.
+/// assert_eq!(unsafe { link.load(&guard).deref() }, &2);
+/// # drop(guard);
+/// # unsafe { drop(link.into_owned()) };
+/// ```
+pub struct Handle<'d, R: Reclaim> {
+    domain: &'d Domain<R>,
+    slot: &'d Slot,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'d, R: Reclaim> Handle<'d, R> {
+    pub(crate) fn new(domain: &'d Domain<R>, slot: &'d Slot) -> Self {
+        Self {
+            domain,
+            slot,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Enters a critical section: until the guard is dropped, objects read through it stay
+    /// valid. Guards nest; only the outermost one publishes anything.
+    #[inline]
+    #[must_use]
+    pub fn pin(&self) -> Guard<'_, R> {
+        Guard::pin(self.domain, self.slot, false)
+    }
+
+    /// Whether a guard of this participant is active.
+    #[must_use]
+    pub fn is_pinned(&self) -> bool {
+        // SAFETY: the handle owns its slot; the closure reads one field.
+        unsafe { self.slot.with_local(|local| local.pins != 0) }
+    }
+
+    /// Reclaims what can be reclaimed now (see [`Domain::flush`]).
+    pub fn flush(&self) {
+        self.domain.flush_slot(self.slot);
+    }
+
+    /// The domain this participant belongs to.
+    #[must_use]
+    pub fn domain(&self) -> &'d Domain<R> {
+        self.domain
+    }
+}
+
+impl<R: Reclaim> Drop for Handle<'_, R> {
+    fn drop(&mut self) {
+        // Guards borrow the handle, so none is alive here (a guard leaked with `mem::forget`
+        // is unusable, so clearing its reservation is sound).
+        // SAFETY: the handle owns its slot; the closure writes one field.
+        unsafe { self.slot.with_local(|local| local.pins = 0) };
+        self.domain.release_slot(self.slot);
+    }
+}
+
+impl<R: Reclaim> fmt::Debug for Handle<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("scheme", &R::NAME)
+            .field("pinned", &self.is_pinned())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An active critical section of one participant.
+///
+/// While a guard lives, every pointer loaded through it with [`Atomic::load`](crate::Atomic::load)
+/// stays valid, even if another thread unlinks and retires the object: that is what the
+/// `'g` lifetime of [`Shared<'g, T, R>`](Shared) expresses. Dropping the outermost guard of
+/// a participant ends its reservation (IBR) or announces it quiescent (DEBRA).
+///
+/// `!Send` and `!Sync`. Holding a guard for a long time delays reclamation: under DEBRA of
+/// everything retired in the domain meanwhile, under IBR only of objects allocated before
+/// the guard's reservation grew to cover them.
+pub struct Guard<'a, R: Reclaim> {
+    domain: &'a Domain<R>,
+    pub(crate) slot: &'a Slot,
+    /// A participant registered just for this guard (a thread-local participant was not
+    /// available: the thread is exiting); released when the guard drops.
+    temporary: bool,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a, R: Reclaim> Guard<'a, R> {
+    /// Pins `slot`'s participant.
+    #[inline]
+    pub(crate) fn pin(domain: &'a Domain<R>, slot: &'a Slot, temporary: bool) -> Self {
+        // SAFETY: the caller owns `slot` (a handle's, the thread's, or a temporary claim).
+        unsafe { dispatch!(R::KIND, pin(&domain.core, slot)) };
+        Self {
+            domain,
+            slot,
+            temporary,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The domain this guard pins.
+    #[must_use]
+    pub fn domain(&self) -> &'a Domain<R> {
+        self.domain
+    }
+
+    /// Retires `ptr`: it is dropped (and its node freed) once no guard can still reach it,
+    /// possibly on another thread, at the latest when the domain is dropped. A null pointer
+    /// is ignored.
+    ///
+    /// # Safety
+    ///
+    /// - `ptr` was allocated as an [`Owned<T, R>`](crate::Owned) in this guard's domain;
+    /// - it is *unlinked*: no shared location lets a thread that pins from now on reach it;
+    /// - it is retired once, and neither used by this thread after this guard ends nor
+    ///   turned back into an `Owned`;
+    /// - `T` may be dropped on another thread (`T: Send`, or the domain is used by one
+    ///   thread only), and anything `T`'s destructor borrows outlives the domain.
+    pub unsafe fn retire<T>(&self, ptr: Shared<'_, T, R>) {
+        let node = ptr.node_ptr();
+        if node.is_null() {
+            return;
+        }
+        // SAFETY: `node` is a live node of this domain (contract), so its header is readable.
+        let birth = unsafe { (*node).header.birth() };
+        // SAFETY: `drop_node::<T, R>` frees a node allocated as `Owned<T, R>` (contract),
+        // once, when the scheme decides nobody can reach it.
+        let entry = unsafe { Retired::new(node.cast(), Node::<T, R::Header>::drop_erased, birth) };
+        self.push(entry);
+    }
+
+    /// Runs `f` once no guard that is active now (in any participant of the domain) is
+    /// still active; at the latest when the domain is dropped.
+    pub fn defer<F: FnOnce() + Send + 'static>(&self, f: F) {
+        // SAFETY: `F: Send + 'static` makes running it later on any thread sound.
+        unsafe { self.defer_unchecked(f) }
+    }
+
+    /// [`defer`](Self::defer) without the `Send + 'static` bounds.
+    ///
+    /// # Safety
+    ///
+    /// Running `f` on any thread, at any later time until the domain is dropped, is sound.
+    pub unsafe fn defer_unchecked<F: FnOnce()>(&self, f: F) {
+        /// Runs and frees a boxed closure.
+        ///
+        /// # Safety
+        ///
+        /// `ptr` came from `Box::into_raw(Box<F>)` and is used only this once.
+        unsafe fn call<F: FnOnce()>(ptr: *mut ()) {
+            // SAFETY: `ptr` came from `Box::into_raw(Box<F>)` below and is freed once.
+            let f = unsafe { Box::from_raw(ptr.cast::<F>()) };
+            f();
+        }
+        let ptr = Box::into_raw(Box::new(f)).cast::<()>();
+        // SAFETY: `call::<F>` consumes the box once; running it later is sound by this
+        // function's contract. Birth 0: wait for every reservation that overlaps the stamp.
+        let entry = unsafe { Retired::new(ptr, call::<F>, 0) };
+        self.push(entry);
+    }
+
+    fn push(&self, entry: Retired) {
+        stat!(crate::stats::bump(&self.slot.stats.retired, 1));
+        // SAFETY: the guard's participant owns the slot and is pinned.
+        let batch = unsafe { dispatch!(R::KIND, retire(&self.domain.core, self.slot, entry)) };
+        free_batch(self.slot, batch);
+    }
+
+    /// Reclaims what can be reclaimed now (see [`Domain::flush`]); objects this guard can
+    /// still reach are kept.
+    pub fn flush(&self) {
+        self.domain.flush_slot(self.slot);
+    }
+
+    /// Protects the pointer `load` returns (see `Atomic::load`).
+    #[inline(always)]
+    pub(crate) fn protect(&self, load: impl FnMut() -> *mut ()) -> *mut () {
+        // SAFETY: the guard's participant owns the slot and is pinned.
+        unsafe { dispatch!(R::KIND, protect(&self.domain.core, self.slot, load)) }
+    }
+}
+
+impl<R: Reclaim> Drop for Guard<'_, R> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the guard's participant owns the slot; this ends one pin.
+        unsafe { dispatch!(R::KIND, unpin(self.slot)) };
+        if self.temporary {
+            self.domain.release_slot(self.slot);
+        }
+    }
+}
+
+impl<R: Reclaim> fmt::Debug for Guard<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("scheme", &R::NAME)
+            .finish_non_exhaustive()
+    }
+}

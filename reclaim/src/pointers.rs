@@ -1,0 +1,581 @@
+//! Typed pointers into a domain: [`Atomic`] (a shared link), [`Owned`] (a node not yet
+//! published, like a `Box`) and [`Shared`] (a node read under a guard), each with tag bits in
+//! the node's alignment.
+//!
+//! Every node is a [`Node<T, H>`]: the scheme's header (the birth epoch under IBR, nothing
+//! under DEBRA) followed by the value. Pointers address the node, not the value, so retiring
+//! needs no extra lookup; the header keeps at least pointer alignment, so at least two tag
+//! bits (three on 64-bit targets) are always available.
+
+use core::{
+    fmt,
+    marker::PhantomData,
+    ops::{Deref, DerefMut},
+    ptr,
+};
+
+use ccol_atomics::{AtomicTaggedPtr, TaggedPtr};
+
+use crate::{
+    allocation,
+    domain::Domain,
+    guard::Guard,
+    reclaim::{Header, Reclaim},
+    stats::stat,
+    sync::atomic::Ordering,
+};
+
+/// A heap node: the scheme's header, then the value.
+#[doc(hidden)]
+#[repr(C)]
+pub struct Node<T, H> {
+    pub(crate) header: H,
+    pub(crate) value: T,
+}
+
+impl<T, H> Node<T, H> {
+    /// Drops and frees a node given as an untyped pointer (the retire list's function).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is an untagged pointer to a node allocated by [`Owned::new`] with these `T, H`,
+    /// no longer reachable, and freed only this once.
+    pub(crate) unsafe fn drop_erased(ptr: *mut ()) {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { allocation::free_node(ptr.cast::<Node<T, H>>()) }
+    }
+}
+
+impl<T: fmt::Debug, H: fmt::Debug> fmt::Debug for Node<T, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("header", &self.header)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+type NodePtr<T, R> = TaggedPtr<Node<T, <R as Reclaim>::Header>>;
+
+/// A pointer an [`Atomic`] can store: [`Owned`] (ownership moves into the link) or
+/// [`Shared`] (the link gets another reference to a published node). Sealed.
+pub trait Pointer<T, R: Reclaim>: sealed::Sealed {
+    /// The tagged node pointer; for `Owned`, ownership passes to the caller.
+    #[doc(hidden)]
+    fn into_tagged(self) -> NodePtr<T, R>;
+
+    /// Rebuilds the pointer from what `into_tagged` returned.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from `into_tagged` of the same pointer type and was not used to build
+    /// another pointer since.
+    #[doc(hidden)]
+    unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An owned, unpublished node in a domain: a `Box` with a reclamation header and tag bits.
+///
+/// Created with [`Owned::new`], which allocates through the domain (IBR records the birth
+/// epoch here). Publishing it in an [`Atomic`] moves ownership into the link.
+pub struct Owned<T, R: Reclaim> {
+    ptr: NodePtr<T, R>,
+    _owns: PhantomData<alloc::boxed::Box<T>>,
+}
+
+// SAFETY: `Owned` owns its `T` like a `Box`.
+unsafe impl<T: Send, R: Reclaim> Send for Owned<T, R> {}
+// SAFETY: as above.
+unsafe impl<T: Sync, R: Reclaim> Sync for Owned<T, R> {}
+
+impl<T, R: Reclaim> Owned<T, R> {
+    /// Allocates `value` in a node of `domain`, with tag 0.
+    #[must_use]
+    pub fn new(value: T, domain: &Domain<R>) -> Self {
+        // Relaxed: the birth epoch needs no ordering of its own. The node is published by a
+        // Release store or CAS sequenced after this load, and a reader that Acquires the node
+        // then loads the epoch, which by coherence returns at least this value: the reader's
+        // reservation is raised to cover the birth (`ibr.rs`, `protect`).
+        let epoch = domain.core.epoch.load(Ordering::Relaxed);
+        stat!(
+            // Relaxed: statistics.
+            domain.core.stats.allocated.fetch_add(1, Ordering::Relaxed);
+        );
+        let node = allocation::alloc_node(Node {
+            header: R::Header::at_epoch(epoch),
+            value,
+        });
+        Self {
+            ptr: TaggedPtr::new(node, 0),
+            _owns: PhantomData,
+        }
+    }
+
+    /// The tag.
+    #[must_use]
+    pub fn tag(&self) -> usize {
+        self.ptr.tag()
+    }
+
+    /// The same node with tag `tag` (masked to [`Atomic::TAG_BITS`] bits).
+    #[must_use]
+    pub fn with_tag(self, tag: usize) -> Self {
+        let ptr = self.into_tagged();
+        Self {
+            ptr: ptr.with_tag(tag & NodePtr::<T, R>::TAG_MASK),
+            _owns: PhantomData,
+        }
+    }
+
+    /// Publishes nothing, but turns the node into a `Shared` valid for the guard's lifetime
+    /// (ownership is given up: store it in a link, or retire it).
+    #[must_use]
+    pub fn into_shared<'g>(self, _guard: &'g Guard<'_, R>) -> Shared<'g, T, R> {
+        Shared::from_tagged(self.into_tagged())
+    }
+
+    /// Unwraps the value and frees the node.
+    #[must_use]
+    pub fn into_inner(self) -> T {
+        let node = self.into_tagged().ptr();
+        // SAFETY: `node` is the live node this `Owned` owned exclusively (`into_tagged`
+        // transferred that ownership here), freed exactly once.
+        unsafe { allocation::take_node(node).value }
+    }
+}
+
+impl<T, R: Reclaim> sealed::Sealed for Owned<T, R> {}
+
+impl<T, R: Reclaim> Pointer<T, R> for Owned<T, R> {
+    fn into_tagged(self) -> NodePtr<T, R> {
+        let ptr = self.ptr;
+        core::mem::forget(self);
+        ptr
+    }
+
+    unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self {
+        Self {
+            ptr,
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T, R: Reclaim> Deref for Owned<T, R> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: an `Owned` always points to a live node it owns exclusively.
+        unsafe { &(*self.ptr.ptr()).value }
+    }
+}
+
+impl<T, R: Reclaim> DerefMut for Owned<T, R> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; `&mut self` makes the access exclusive.
+        unsafe { &mut (*self.ptr.ptr()).value }
+    }
+}
+
+impl<T, R: Reclaim> Drop for Owned<T, R> {
+    fn drop(&mut self) {
+        // SAFETY: the node is live, exclusively owned, and freed only here.
+        unsafe { allocation::free_node(self.ptr.ptr()) }
+    }
+}
+
+impl<T: fmt::Debug, R: Reclaim> fmt::Debug for Owned<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Owned")
+            .field("value", &**self)
+            .field("tag", &self.tag())
+            .finish()
+    }
+}
+
+/// A pointer to a node read under a guard, valid for the guard's lifetime `'g`.
+///
+/// Copyable and possibly null or tagged. Dereferencing is `unsafe`: the pointer must have been
+/// obtained by a protected load ([`Atomic::load`]) or from a node this thread published or
+/// unlinked itself, and not be null.
+pub struct Shared<'g, T, R: Reclaim> {
+    ptr: NodePtr<T, R>,
+    _guard: PhantomData<(&'g (), *const T)>,
+}
+
+impl<'g, T, R: Reclaim> Shared<'g, T, R> {
+    /// The null pointer with tag 0.
+    #[must_use]
+    pub fn null() -> Self {
+        Self::from_tagged(TaggedPtr::null())
+    }
+
+    pub(crate) fn from_tagged(ptr: NodePtr<T, R>) -> Self {
+        Self {
+            ptr,
+            _guard: PhantomData,
+        }
+    }
+
+    /// The untagged node pointer (crate-internal: retire and free).
+    pub(crate) fn node_ptr(self) -> *mut Node<T, R::Header> {
+        self.ptr.ptr()
+    }
+
+    /// Whether the pointer part is null (whatever the tag).
+    #[must_use]
+    pub fn is_null(self) -> bool {
+        self.ptr.is_null()
+    }
+
+    /// The tag.
+    #[must_use]
+    pub fn tag(self) -> usize {
+        self.ptr.tag()
+    }
+
+    /// The same pointer with tag `tag` (masked to [`Atomic::TAG_BITS`] bits).
+    #[must_use]
+    pub fn with_tag(self, tag: usize) -> Self {
+        Self::from_tagged(self.ptr.with_tag(tag & NodePtr::<T, R>::TAG_MASK))
+    }
+
+    /// The address of the value (null if the pointer is null), for identity comparisons and
+    /// diagnostics; the tag is dropped.
+    #[must_use]
+    pub fn as_raw(self) -> *const T {
+        let node = self.ptr.ptr();
+        if node.is_null() {
+            ptr::null()
+        } else {
+            // SAFETY: in-bounds projection of a non-null node pointer; no read happens.
+            unsafe { &raw const (*node).value }
+        }
+    }
+
+    /// A reference to the value, valid for `'g`.
+    ///
+    /// # Safety
+    ///
+    /// The pointer is not null, and was obtained by a protected [`Atomic::load`] under the
+    /// guard of `'g` (or from a node this thread published or unlinked during that guard).
+    #[must_use]
+    pub unsafe fn deref(self) -> &'g T {
+        // SAFETY: non-null and protected for 'g (this function's contract).
+        unsafe { &(*self.ptr.ptr()).value }
+    }
+
+    /// [`deref`](Self::deref), or `None` if the pointer is null.
+    ///
+    /// # Safety
+    ///
+    /// As [`deref`](Self::deref), except that null is allowed.
+    #[must_use]
+    pub unsafe fn as_ref(self) -> Option<&'g T> {
+        if self.is_null() {
+            None
+        } else {
+            // SAFETY: not null; protected by this function's contract.
+            Some(unsafe { self.deref() })
+        }
+    }
+
+    /// Takes ownership of the node.
+    ///
+    /// # Safety
+    ///
+    /// The pointer is not null, no other thread can reach the node (it was never published,
+    /// or the structure is exclusively owned), and it is not retired.
+    #[must_use]
+    pub unsafe fn into_owned(self) -> Owned<T, R> {
+        // SAFETY: exclusive ownership by this function's contract.
+        unsafe { Owned::from_tagged(self.ptr) }
+    }
+}
+
+impl<T, R: Reclaim> sealed::Sealed for Shared<'_, T, R> {}
+
+impl<T, R: Reclaim> Pointer<T, R> for Shared<'_, T, R> {
+    fn into_tagged(self) -> NodePtr<T, R> {
+        self.ptr
+    }
+
+    unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self {
+        Self::from_tagged(ptr)
+    }
+}
+
+impl<T, R: Reclaim> Clone for Shared<'_, T, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, R: Reclaim> Copy for Shared<'_, T, R> {}
+
+impl<T, R: Reclaim> PartialEq for Shared<'_, T, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr == other.ptr
+    }
+}
+
+impl<T, R: Reclaim> Eq for Shared<'_, T, R> {}
+
+impl<T, R: Reclaim> fmt::Debug for Shared<'_, T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("ptr", &self.as_raw())
+            .field("tag", &self.tag())
+            .finish()
+    }
+}
+
+impl<T, R: Reclaim> fmt::Pointer for Shared<'_, T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Pointer::fmt(&self.as_raw(), f)
+    }
+}
+
+/// A failed [`Atomic::compare_exchange`]: the current value and the pointer that was not
+/// stored (handed back, so an `Owned` is not lost).
+pub struct CompareExchangeError<'g, T, R: Reclaim, P: Pointer<T, R>> {
+    /// The value found in the link, protected for `'g` like the result of [`Atomic::load`].
+    pub current: Shared<'g, T, R>,
+    /// The pointer that was to be stored.
+    pub new: P,
+}
+
+impl<T, R: Reclaim, P: Pointer<T, R> + fmt::Debug> fmt::Debug
+    for CompareExchangeError<'_, T, R, P>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompareExchangeError")
+            .field("current", &self.current)
+            .field("new", &self.new)
+            .finish()
+    }
+}
+
+/// A shared link to a node of a domain, with tag bits.
+///
+/// Lock-free on every target with pointer-width compare-and-swap. [`load`](Self::load) is the
+/// protected load every traversal must use; the other operations order like the
+/// corresponding `AtomicPtr` ones with the orderings given.
+pub struct Atomic<T, R: Reclaim> {
+    inner: AtomicTaggedPtr<Node<T, R::Header>>,
+    _owns: PhantomData<*mut T>,
+}
+
+// SAFETY: the link hands `T` values to other threads (`Send`) and lets several threads read
+// them at once (`Sync`), like `Arc<T>` would need.
+unsafe impl<T: Send + Sync, R: Reclaim> Send for Atomic<T, R> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync, R: Reclaim> Sync for Atomic<T, R> {}
+
+impl<T, R: Reclaim> Atomic<T, R> {
+    /// Number of tag bits a pointer stored here can carry (at least 2; 3 on 64-bit targets).
+    pub const TAG_BITS: u32 = NodePtr::<T, R>::TAG_BITS;
+
+    ccol_atomics::const_fn! {
+        /// A null link.
+        #[must_use]
+        pub const fn null() -> Self {
+            Self { inner: AtomicTaggedPtr::null(), _owns: PhantomData }
+        }
+    }
+
+    /// A link holding `value`.
+    #[must_use]
+    pub fn new(value: Owned<T, R>) -> Self {
+        Self {
+            inner: AtomicTaggedPtr::new(value.into_tagged()),
+            _owns: PhantomData,
+        }
+    }
+
+    /// Loads the link with Acquire ordering and protects the node it points to for `'g`:
+    /// the node stays valid until the guard ends, even if it is unlinked and retired
+    /// meanwhile. Under IBR this may retry when the epoch moves (lock-free); under DEBRA it is
+    /// one load (wait-free).
+    #[inline]
+    pub fn load<'g>(&self, guard: &'g Guard<'_, R>) -> Shared<'g, T, R> {
+        let raw = guard.protect(|| {
+            // Acquire: pairs with the Release store or CAS that published the node, so its
+            // header and value are visible (and, under IBR, its birth epoch is covered).
+            self.inner.load(Ordering::Acquire).into_raw().cast()
+        });
+        Shared::from_tagged(TaggedPtr::from_raw(raw.cast()))
+    }
+
+    /// Loads the link without protecting the node: the result may be compared or stored, but
+    /// dereferencing it needs protection obtained some other way (see [`Shared::deref`]).
+    #[inline]
+    pub fn load_unprotected<'g>(
+        &self,
+        order: Ordering,
+        _guard: &'g Guard<'_, R>,
+    ) -> Shared<'g, T, R> {
+        Shared::from_tagged(self.inner.load(order))
+    }
+
+    /// Stores `new` (an `Owned` moves into the link).
+    pub fn store<P: Pointer<T, R>>(&self, new: P, order: Ordering) {
+        self.inner.store(new.into_tagged(), order);
+    }
+
+    /// Stores `new` and returns the previous value, which the caller has now unlinked from
+    /// this location (retire it if nothing else links it).
+    pub fn swap<'g, P: Pointer<T, R>>(
+        &self,
+        new: P,
+        order: Ordering,
+        _guard: &'g Guard<'_, R>,
+    ) -> Shared<'g, T, R> {
+        Shared::from_tagged(self.inner.swap(new.into_tagged(), order))
+    }
+
+    /// Stores `new` if the link holds `current`, returning the previous value on success.
+    ///
+    /// # Errors
+    ///
+    /// On failure, returns the value found (protected like a [`load`](Self::load); the
+    /// failure ordering is raised to at least Acquire for that) and hands `new` back.
+    pub fn compare_exchange<'g, P: Pointer<T, R>>(
+        &self,
+        current: Shared<'_, T, R>,
+        new: P,
+        success: Ordering,
+        failure: Ordering,
+        guard: &'g Guard<'_, R>,
+    ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
+        let new = new.into_tagged();
+        let result =
+            self.inner
+                .compare_exchange(current.ptr, new, success, acquire_at_least(failure));
+        self.finish_cas(result, new, guard)
+    }
+
+    /// [`compare_exchange`](Self::compare_exchange) that may fail spuriously (cheaper in a
+    /// retry loop on LL/SC machines).
+    ///
+    /// # Errors
+    ///
+    /// As [`compare_exchange`](Self::compare_exchange), or spuriously.
+    pub fn compare_exchange_weak<'g, P: Pointer<T, R>>(
+        &self,
+        current: Shared<'_, T, R>,
+        new: P,
+        success: Ordering,
+        failure: Ordering,
+        guard: &'g Guard<'_, R>,
+    ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
+        let new = new.into_tagged();
+        let result =
+            self.inner
+                .compare_exchange_weak(current.ptr, new, success, acquire_at_least(failure));
+        self.finish_cas(result, new, guard)
+    }
+
+    fn finish_cas<'g, P: Pointer<T, R>>(
+        &self,
+        result: Result<NodePtr<T, R>, NodePtr<T, R>>,
+        new: NodePtr<T, R>,
+        guard: &'g Guard<'_, R>,
+    ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
+        match result {
+            Ok(previous) => Ok(Shared::from_tagged(previous)),
+            Err(found) => {
+                // The value the CAS read comes first; IBR re-reads the link only if the epoch
+                // moved past the reservation, exactly as a protected load would.
+                let mut first = Some(found);
+                let raw = guard.protect(|| {
+                    first
+                        .take()
+                        // Acquire: as in `load`.
+                        .unwrap_or_else(|| self.inner.load(Ordering::Acquire))
+                        .into_raw()
+                        .cast()
+                });
+                Err(CompareExchangeError {
+                    current: Shared::from_tagged(TaggedPtr::from_raw(raw.cast())),
+                    // SAFETY: `new` came from `P::into_tagged` and was not stored.
+                    new: unsafe { P::from_tagged(new) },
+                })
+            }
+        }
+    }
+
+    /// Sets tag bits (`tag | bits`) atomically, returning the previous value; the pointer part
+    /// is unchanged. The returned node is as protected as the caller's own reference to it.
+    pub fn fetch_or_tag<'g>(
+        &self,
+        bits: usize,
+        order: Ordering,
+        _guard: &'g Guard<'_, R>,
+    ) -> Shared<'g, T, R> {
+        Shared::from_tagged(
+            self.inner
+                .fetch_or_tag(bits & NodePtr::<T, R>::TAG_MASK, order),
+        )
+    }
+
+    /// Clears tag bits (`tag & bits`) atomically, returning the previous value.
+    pub fn fetch_and_tag<'g>(
+        &self,
+        bits: usize,
+        order: Ordering,
+        _guard: &'g Guard<'_, R>,
+    ) -> Shared<'g, T, R> {
+        Shared::from_tagged(self.inner.fetch_and_tag(bits, order))
+    }
+
+    /// Takes the node out of a link nobody else can access any more.
+    ///
+    /// # Safety
+    ///
+    /// The link is not null, no other thread can access it or the node, and the node is not
+    /// linked elsewhere or retired.
+    #[must_use]
+    pub unsafe fn into_owned(self) -> Owned<T, R> {
+        // Relaxed: exclusive access (this function's contract).
+        let ptr = self.inner.load(Ordering::Relaxed);
+        // SAFETY: the node is exclusively ours (contract), and `ptr` came from an `Owned`'s
+        // or `Shared`'s `into_tagged` when it was stored.
+        unsafe { Owned::from_tagged(ptr) }
+    }
+}
+
+/// `order` for a failed CAS, raised to Acquire so the value read can be protected.
+fn acquire_at_least(order: Ordering) -> Ordering {
+    match order {
+        Ordering::Relaxed => Ordering::Acquire,
+        other => other,
+    }
+}
+
+impl<T, R: Reclaim> Default for Atomic<T, R> {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl<T, R: Reclaim> From<Owned<T, R>> for Atomic<T, R> {
+    fn from(value: Owned<T, R>) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T, R: Reclaim> fmt::Debug for Atomic<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Relaxed: a diagnostic snapshot; the pointee is not read.
+        let ptr = self.inner.load(Ordering::Relaxed);
+        f.debug_struct("Atomic")
+            .field("ptr", &ptr.ptr())
+            .field("tag", &ptr.tag())
+            .finish()
+    }
+}

@@ -1,0 +1,150 @@
+//! Retired objects waiting to be freed, and the batch that frees them.
+//!
+//! An entry is type-erased: a pointer, the monomorphic function that drops and deallocates
+//! what it points to, and the two epochs IBR decides with. Entries live in owner-local
+//! vectors (`local.rs`), never inside the objects, so a live node carries only its header.
+
+use alloc::vec::Vec;
+use core::mem;
+
+use crate::{reclaim::INACTIVE, registry::Slot, stats::stat};
+
+/// One retired object (or deferred closure).
+#[cfg_attr(
+    not(feature = "ibr"),
+    allow(dead_code, reason = "IBR-only fields when IBR is not compiled in")
+)]
+pub(crate) struct Retired {
+    /// The object; only `free` interprets it.
+    ptr: *mut (),
+    /// Drops and deallocates `ptr`.
+    free: unsafe fn(*mut ()),
+    /// IBR: the object's birth epoch (0 for deferred closures: born before everything).
+    pub(crate) birth: u64,
+    /// IBR: an epoch at least as late as the one current when the object was unlinked
+    /// ([`INACTIVE`] until a scan stamps it). DEBRA: the epoch it was retired in, once the
+    /// entry leaves its owner's limbo bags (adopted garbage).
+    pub(crate) stamp: u64,
+}
+
+// SAFETY: `Guard::retire` and `Guard::defer_unchecked` require that the object may be dropped
+// on any thread (their `# Safety` sections); the entry itself is only a pointer and a function.
+unsafe impl Send for Retired {}
+
+impl Retired {
+    /// A not-yet-stamped entry.
+    ///
+    /// # Safety
+    ///
+    /// Calling `free(ptr)` once, on any thread, at any later time when no thread can reach
+    /// `ptr`, must be sound.
+    pub(crate) unsafe fn new(ptr: *mut (), free: unsafe fn(*mut ()), birth: u64) -> Self {
+        Self {
+            ptr,
+            free,
+            birth,
+            stamp: INACTIVE,
+        }
+    }
+
+    /// Drops and deallocates the object.
+    ///
+    /// # Safety
+    ///
+    /// The scheme has established that no thread can still reach the object.
+    unsafe fn free(self) {
+        // SAFETY: `new`'s contract makes the call sound once nobody can reach the object,
+        // which this function's caller established; `self` is consumed, so it runs once.
+        unsafe { (self.free)(self.ptr) }
+    }
+}
+
+/// Entries a scan decided to free, freed only after the scan has released its borrow of the
+/// participant's state: a destructor may pin the same domain and retire more objects.
+///
+/// If a destructor panics, dropping the batch during unwinding frees the remaining entries
+/// (a second panic aborts, as in any destructor), so nothing leaks.
+pub(crate) struct FreeBatch {
+    entries: Vec<Retired>,
+}
+
+impl FreeBatch {
+    /// An empty batch that reuses `buffer`'s allocation.
+    pub(crate) fn with_buffer(mut buffer: Vec<Retired>) -> Self {
+        buffer.clear();
+        Self { entries: buffer }
+    }
+
+    /// Adds an entry to free.
+    pub(crate) fn push(&mut self, entry: Retired) {
+        self.entries.push(entry);
+    }
+
+    /// Number of entries in the batch.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Frees every entry and hands back the (empty) buffer for reuse.
+    ///
+    /// # Safety
+    ///
+    /// No thread can reach any object in the batch.
+    pub(crate) unsafe fn free_all(mut self) -> Vec<Retired> {
+        while let Some(entry) = self.entries.pop() {
+            // SAFETY: the caller established that nothing in the batch is reachable.
+            unsafe { entry.free() };
+        }
+        mem::take(&mut self.entries)
+    }
+}
+
+impl Drop for FreeBatch {
+    fn drop(&mut self) {
+        // Only reached with entries left when a destructor panicked inside `free_all`: the
+        // batch was already judged unreachable, so freeing the rest is what `free_all` would
+        // have done.
+        while let Some(entry) = self.entries.pop() {
+            // SAFETY: every entry of a batch was judged unreachable before it was added
+            // (`free_all`'s contract, which the panicking call was under).
+            unsafe { entry.free() };
+        }
+    }
+}
+
+/// Frees a batch a scheme decided on, after the scheme released `slot`'s local state, and
+/// keeps the batch's buffer as the slot's spare.
+///
+/// The caller owns `slot`; every object in the batch is unreachable (the scheme's decision).
+#[inline]
+pub(crate) fn free_batch(slot: &Slot, batch: Option<FreeBatch>) {
+    let Some(batch) = batch else { return };
+    let _count = batch.len();
+    // SAFETY: the scheme put in the batch only objects no participant can reach.
+    let buffer = unsafe { batch.free_all() };
+    stat!(crate::stats::bump(&slot.stats.reclaimed, _count as u64));
+    // SAFETY: the caller owns `slot`; the closure only stores a buffer.
+    unsafe {
+        slot.with_local(|local| {
+            if local.spare.capacity() < buffer.capacity() {
+                local.spare = buffer;
+            }
+        });
+    }
+}
+
+/// Frees every entry of `list` unconditionally.
+///
+/// # Safety
+///
+/// No thread can reach any object in `list` (the domain is being dropped).
+pub(crate) unsafe fn free_unconditionally(list: &mut Vec<Retired>) -> usize {
+    let mut batch = FreeBatch::with_buffer(Vec::new());
+    let count = list.len();
+    for entry in list.drain(..) {
+        batch.push(entry);
+    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { batch.free_all() };
+    count
+}
