@@ -13,7 +13,8 @@
 //!
 //! Modules: [`registry`] (what a benchmark is; the API benchmark files use), [`harness`]
 //! (runner, repetitions, medians), [`load`] (background-load detection), [`cli`], [`output`]
-//! (tables, JSON lines, markdown), [`svg`] (plots). Benchmarks: [`ceilings`], [`primitives`].
+//! (tables, JSON lines, markdown), [`svg`] (plots). Benchmarks: [`ceilings`], [`primitives`],
+//! [`reclaim`].
 //!
 //! # Noise on a shared machine
 //!
@@ -58,6 +59,8 @@ mod load;
 mod output;
 #[path = "family/primitives.rs"]
 mod primitives;
+#[path = "family/reclaim.rs"]
+mod reclaim;
 #[path = "family/registry.rs"]
 mod registry;
 #[path = "family/svg.rs"]
@@ -67,7 +70,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// Every group's registration function, in table order.
-const GROUPS: &[fn(&mut registry::Registry)] = &[ceilings::register, primitives::register];
+const GROUPS: &[fn(&mut registry::Registry)] =
+    &[ceilings::register, primitives::register, reclaim::register];
 
 fn main() -> ExitCode {
     let opts = match cli::Options::parse(std::env::args().skip(1)) {
@@ -117,6 +121,14 @@ fn main() -> ExitCode {
             "warning: {disturbed} of {} points kept a repetition disturbed by other processes \
              (marked †); see the crate docs of benches/family.rs for a quieter run",
             points.len()
+        );
+    }
+    for p in points.iter().filter(|p| p.unfreed > 0) {
+        eprintln!(
+            "warning: {} at {} threads left {} objects unfreed after its clean-up",
+            reg.benches()[p.bench].id(),
+            p.threads,
+            p.unfreed
         );
     }
     if opts.writes_files() {

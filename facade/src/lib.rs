@@ -61,6 +61,65 @@ pub mod backoff {
     pub use ccol_backoff::*;
 }
 
+/// Safe memory reclamation: the `Reclaim` parameter of every structure, its schemes, domains,
+/// guards and typed pointers.
+///
+/// Everything in `ccol-reclaim`; see its crate documentation and its `guide` module. Needs a
+/// scheme feature (`ibr` or `debra`, which imply `alloc`) and 64-bit atomics.
+#[cfg(all(any(feature = "ibr", feature = "debra"), target_has_atomic = "64"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "ibr", feature = "debra"))))]
+pub mod reclaim {
+    #[doc(inline)]
+    pub use ccol_reclaim::*;
+}
+
+/// Aliases of the reclamation types for one scheme.
+#[cfg(all(any(feature = "ibr", feature = "debra"), target_has_atomic = "64"))]
+macro_rules! scheme_aliases {
+    ($scheme:ident) => {
+        /// The scheme type.
+        pub type Scheme = ccol_reclaim::$scheme;
+        /// A reclamation domain of this scheme.
+        pub type Domain = ccol_reclaim::Domain<Scheme>;
+        /// A registered participant of a domain of this scheme.
+        pub type Handle<'d> = ccol_reclaim::Handle<'d, Scheme>;
+        /// A pinned participant of a domain of this scheme.
+        pub type Guard<'a> = ccol_reclaim::Guard<'a, Scheme>;
+        /// A shared link to a node of this scheme.
+        pub type Atomic<T> = ccol_reclaim::Atomic<T, Scheme>;
+        /// An owned, unpublished node of this scheme.
+        pub type Owned<T> = ccol_reclaim::Owned<T, Scheme>;
+        /// A node read under a guard of this scheme.
+        pub type Shared<'g, T> = ccol_reclaim::Shared<'g, T, Scheme>;
+    };
+}
+
+/// Everything instantiated for IBR (interval-based reclamation, bounded garbage under
+/// stalled readers). The collections will add their `ibr` aliases here.
+#[cfg(all(feature = "ibr", target_has_atomic = "64"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "ibr")))]
+pub mod ibr {
+    scheme_aliases!(Ibr);
+}
+
+/// Everything instantiated for DEBRA (distributed epochs; unbounded garbage under stalled
+/// readers). The collections will add their `debra` aliases here.
+#[cfg(all(feature = "debra", target_has_atomic = "64"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "debra")))]
+pub mod debra {
+    scheme_aliases!(Debra);
+}
+
+/// The scheme the top-level collection aliases use: IBR when the `ibr` feature is enabled,
+/// otherwise DEBRA (DESIGN.md §2.2).
+#[cfg(all(feature = "ibr", target_has_atomic = "64"))]
+pub type DefaultScheme = ccol_reclaim::Ibr;
+
+/// The scheme the top-level collection aliases use: IBR when the `ibr` feature is enabled,
+/// otherwise DEBRA (DESIGN.md §2.2).
+#[cfg(all(not(feature = "ibr"), feature = "debra", target_has_atomic = "64"))]
+pub type DefaultScheme = ccol_reclaim::Debra;
+
 #[doc(no_inline)]
 pub use ccol_arch::{CachePadded, config::Config};
 #[doc(no_inline)]

@@ -64,3 +64,40 @@ fn backoff_module_is_ccol_backoff() {
     theirs.spin();
     assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
 }
+
+#[cfg(all(feature = "ibr", feature = "debra"))]
+#[test]
+fn reclaim_module_and_scheme_aliases_are_ccol_reclaim() {
+    use ccol_reclaim::{Debra, Domain, Ibr};
+    assert_eq!(
+        TypeId::of::<ccol::reclaim::Domain<Ibr>>(),
+        TypeId::of::<Domain<Ibr>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::ibr::Domain>(),
+        TypeId::of::<Domain<Ibr>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::debra::Domain>(),
+        TypeId::of::<Domain<Debra>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::ibr::Atomic<u64>>(),
+        TypeId::of::<ccol_reclaim::Atomic<u64, Ibr>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::debra::Owned<u64>>(),
+        TypeId::of::<ccol_reclaim::Owned<u64, Debra>>()
+    );
+    // Default features enable `ibr`, so the top-level collections use IBR.
+    assert_eq!(TypeId::of::<ccol::DefaultScheme>(), TypeId::of::<Ibr>());
+    // The aliases are usable end to end.
+    let domain = ccol::ibr::Domain::new();
+    let link = ccol::ibr::Atomic::new(ccol::ibr::Owned::new(7u32, &domain));
+    let guard = domain.pin();
+    // SAFETY: a protected, non-null load under `guard`.
+    assert_eq!(unsafe { link.load(&guard).deref() }, &7);
+    drop(guard);
+    // SAFETY: the link is exclusively ours and holds a node.
+    assert_eq!(unsafe { link.into_owned() }.into_inner(), 7);
+}

@@ -56,6 +56,7 @@ usage: cargo bench -p ccol --bench family -- [OPTIONS] [FILTER...]
 
   --quick            200 ms per repetition (default: 1 s)
   --smoke            20 ms, 1 repetition, threads 1,2: proves every benchmark runs
+                     (one-shot benchmarks, e.g. reclaim/stall, do 1/100 of their work)
   --reps N           repetitions per point (default 3, smoke 1); the point is their median
   --duration-ms N    timed window per repetition
   --warmup-ms N      untimed run before each point (default a quarter window, smoke 0)
@@ -178,6 +179,15 @@ impl Options {
     /// Whether `id` (`group/impl/workload`) passes the filters.
     pub(crate) fn selects(&self, id: &str) -> bool {
         self.filters.is_empty() || self.filters.iter().any(|f| id.contains(f.as_str()))
+    }
+
+    /// The amount of work a one-shot benchmark does: all of it, except 1/100 in smoke and test
+    /// runs (which only prove that it runs).
+    pub(crate) fn work(&self, full: u64) -> u64 {
+        match self.mode {
+            Mode::Full | Mode::Quick => full,
+            Mode::Smoke | Mode::Test => (full / 100).max(1),
+        }
     }
 
     /// Whether result files are written (not in test mode).

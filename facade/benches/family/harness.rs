@@ -14,6 +14,10 @@
 //! background load hits all implementations of a comparison rather than one. A repetition with
 //! more background load than `--max-bg` (see [`load`](super::load)) is re-run up to
 //! `--retries` times; if it stays disturbed, the least disturbed attempt is kept and flagged.
+//!
+//! A one-shot benchmark ([`Bench::one_shot`]) replaces steps 1–4 by one call of its closure,
+//! which reports its own Mops/s and peak pending count; the background load is judged over the
+//! whole call. Its warm-up is one untimed call.
 
 use core::panic::AssertUnwindSafe;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -27,16 +31,16 @@ use ccol_arch::CachePadded;
 
 use crate::cli::Options;
 use crate::load;
-use crate::registry::{Bench, Ctx, Registry, Slot};
+use crate::registry::{Bench, Ctx, Kind, Registry, Shot, Slot, Worker};
 
 /// Shortest window whose background load is judged (10 jiffies per CPU at 100 Hz).
 const MIN_JUDGED_WINDOW: Duration = Duration::from_millis(100);
 
-/// One timed repetition.
+/// One repetition.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sample {
-    /// Millions of operations per second, over all threads.
-    pub(crate) mops: f64,
+    /// Millions of operations per second over all threads, and a one-shot's other results.
+    pub(crate) shot: Shot,
     /// Cores used by other processes meanwhile (`None` without `/proc`).
     pub(crate) background: Option<f64>,
     /// Whether `background` exceeded the tolerated load.
@@ -53,6 +57,10 @@ pub(crate) struct Point {
     pub(crate) median: f64,
     pub(crate) min: f64,
     pub(crate) max: f64,
+    /// Median, min and max peak pending count, for benchmarks that report one.
+    pub(crate) peak_pending: Option<[f64; 3]>,
+    /// The most objects a repetition left unfreed (0 when everything was freed).
+    pub(crate) unfreed: u64,
     pub(crate) reps: usize,
     /// Median background cores over the kept repetitions.
     pub(crate) background: Option<f64>,
@@ -82,10 +90,10 @@ pub(crate) fn run_all(registry: &Registry, opts: &Options) -> Vec<Point> {
             .filter(|(_, b)| b.unavailable.is_none() && opts.selects(&b.id()))
             .map(|(i, _)| i)
             .collect();
-        if members.is_empty() {
+        let Some(&first) = members.first() else {
             continue;
-        }
-        for &threads in &opts.threads {
+        };
+        for threads in registry.benches()[first].thread_counts(&opts.threads) {
             if !opts.warmup.is_zero() {
                 for &i in &members {
                     run_once(&registry.benches()[i], threads, opts.warmup, cpus, opts);
@@ -119,7 +127,7 @@ pub(crate) fn run_all(registry: &Registry, opts: &Options) -> Vec<Point> {
     points
 }
 
-/// Runs one repetition of `bench` with `threads` threads for `window`.
+/// Runs one repetition of `bench` with `threads` threads for `window` (a one-shot: once).
 fn run_once(
     bench: &Bench,
     threads: usize,
@@ -127,7 +135,56 @@ fn run_once(
     cpus: usize,
     opts: &Options,
 ) -> Sample {
-    let worker = bench.worker(threads);
+    let (shot, elapsed, before, after) = match &bench.kind {
+        Kind::Timed(setup) => run_timed(bench, setup(threads), threads, window),
+        Kind::OneShot { work, run, .. } => {
+            let before = load::snapshot();
+            let start = Instant::now();
+            let shot = run(opts.work(*work));
+            (shot, start.elapsed(), before, load::snapshot())
+        }
+    };
+    let background = before
+        .zip(after)
+        .map(|(b, a)| load::background_cores(b, a, cpus));
+    // Only load beyond the cores our threads leave idle competes with the measurement, and
+    // below ~100 ms the jiffy counters are too coarse to judge (module docs of `load`).
+    let idle = cpus.saturating_sub(threads) as f64;
+    let judged = elapsed >= MIN_JUDGED_WINDOW;
+    let disturbed = judged && background.is_some_and(|bg| bg - idle > opts.max_background);
+    if opts.verbose {
+        let bg = background.map_or(String::new(), |b| format!(", background {b:.2} cores"));
+        let pending = shot
+            .peak_pending
+            .map_or(String::new(), |n| format!(", peak pending {n}"));
+        let flag = if disturbed { ", disturbed" } else { "" };
+        eprintln!(
+            "    {} {threads} thr: {:.3} Mops/s over {:.6} s{pending}{bg}{flag}",
+            bench.id(),
+            shot.mops,
+            elapsed.as_secs_f64()
+        );
+    }
+    Sample {
+        shot,
+        background,
+        disturbed,
+    }
+}
+
+/// One fixed-duration repetition of a timed benchmark: the module docs' steps 2–4. Returns
+/// the result, the measured span, and the CPU counters around the window.
+fn run_timed(
+    bench: &Bench,
+    worker: Worker,
+    threads: usize,
+    window: Duration,
+) -> (
+    Shot,
+    Duration,
+    Option<load::Snapshot>,
+    Option<load::Snapshot>,
+) {
     let barrier = Barrier::new(threads + 1);
     let stop = AtomicBool::new(false);
     let slots: Vec<Slot> = (0..threads)
@@ -179,49 +236,49 @@ fn run_once(
         ops += tally.ops;
         end = end.max(tally.end);
     }
-    let secs = end.duration_since(start).as_secs_f64().max(1e-9);
+    let elapsed = end.duration_since(start);
     // Precision: op counts stay far below 2^53 in any window this harness runs.
-    let mops = ops as f64 / secs / 1e6;
-    let background = before
-        .zip(after)
-        .map(|(b, a)| load::background_cores(b, a, cpus));
-    // Only load beyond the cores our threads leave idle competes with the measurement, and
-    // below ~100 ms the jiffy counters are too coarse to judge (module docs of `load`).
-    let idle = cpus.saturating_sub(threads) as f64;
-    let judged = window >= MIN_JUDGED_WINDOW;
-    let disturbed = judged && background.is_some_and(|bg| bg - idle > opts.max_background);
-    let sample = Sample {
+    let mops = ops as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6;
+    let shot = Shot {
         mops,
-        background,
-        disturbed,
+        peak_pending: None,
+        unfreed: 0,
     };
-    if opts.verbose {
-        let bg = background.map_or(String::new(), |b| format!(", background {b:.2} cores"));
-        let flag = if disturbed { ", disturbed" } else { "" };
-        eprintln!(
-            "    {} {threads} thr: {ops} ops in {:.6} s = {mops:.3} Mops/s{bg}{flag}",
-            bench.id(),
-            secs
-        );
-    }
-    sample
+    (shot, elapsed, before, after)
 }
 
 /// Median, spread and background of one point's kept samples.
 fn summarize(bench: usize, threads: usize, samples: &[Sample], reruns: usize) -> Point {
-    let mops: Vec<f64> = samples.iter().map(|s| s.mops).collect();
+    let mops: Vec<f64> = samples.iter().map(|s| s.shot.mops).collect();
+    // Precision: pending counts are object counts, far below 2^53.
+    let pending: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.shot.peak_pending.map(|n| n as f64))
+        .collect();
     let bg: Vec<f64> = samples.iter().filter_map(|s| s.background).collect();
+    let [mops_median, min, max] = spread(&mops);
     Point {
         bench,
         threads,
-        median: median(&mops),
-        min: mops.iter().copied().fold(f64::INFINITY, f64::min),
-        max: mops.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        median: mops_median,
+        min,
+        max,
+        peak_pending: (!pending.is_empty()).then(|| spread(&pending)),
+        unfreed: samples.iter().map(|s| s.shot.unfreed).max().unwrap_or(0),
         reps: samples.len(),
         background: (!bg.is_empty()).then(|| median(&bg)),
         disturbed: samples.iter().filter(|s| s.disturbed).count(),
         reruns,
     }
+}
+
+/// `[median, min, max]` of `values` (non-empty).
+fn spread(values: &[f64]) -> [f64; 3] {
+    [
+        median(values),
+        values.iter().copied().fold(f64::INFINITY, f64::min),
+        values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    ]
 }
 
 /// The median (mean of the two middle values for an even count); `values` must be non-empty.
@@ -245,8 +302,15 @@ fn report_progress(bench: &Bench, p: &Point, id_width: usize) {
         (r, 0) => format!(", {r} re-run"),
         (r, d) => format!(", {r} re-run, {d} still disturbed"),
     };
+    let pending = p
+        .peak_pending
+        .map_or(String::new(), |[m, ..]| format!(", peak pending {m:.0}"));
+    let unfreed = match p.unfreed {
+        0 => String::new(),
+        n => format!(", WARNING: {n} left unfreed"),
+    };
     eprintln!(
-        "  {:<id_width$} {:>2} thr  {:>9.3} Mops/s ({:.3}-{:.3}){bg}{flags}",
+        "  {:<id_width$} {:>2} thr  {:>9.3} Mops/s ({:.3}-{:.3}){pending}{bg}{flags}{unfreed}",
         bench.id(),
         p.threads,
         p.median,

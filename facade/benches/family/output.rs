@@ -8,9 +8,15 @@
 //! the row registered with [`Bench::ratio_reference`]. A `†` marks a point with a repetition that stayed disturbed by
 //! background load after its re-runs.
 //!
+//! A one-shot benchmark's table (reclaim `stall`) has the one thread count it ran at, and a
+//! `peak pending` column (median (min–max) objects retired but not yet freed); its plot is a bar
+//! chart of that count rather than a line plot.
+//!
 //! JSON lines follow DESIGN.md §4 exactly — `group`, `impl`, `workload`, `threads`, `mops` —
 //! plus optional fields: `min`, `max`, `reps`, `role`, `bg` (median background cores),
-//! `disturbed` (count, only when non-zero) and `note` (only when the benchmark has one).
+//! `disturbed` (count, only when non-zero), `peak_pending` (median, for benchmarks that report
+//! it), `unfreed` (objects a repetition left unfreed, only when non-zero) and `note` (only when
+//! the benchmark has one).
 
 use core::fmt::Write as _;
 use std::fs;
@@ -48,6 +54,10 @@ pub(crate) fn out_dir(opts: &Options) -> PathBuf {
 struct Cell<'a> {
     group: &'static str,
     workload: &'static str,
+    /// The thread counts, one column each.
+    threads: Vec<usize>,
+    /// Whether the rows report a peak pending count (one-shot reclamation runs).
+    pending: bool,
     /// Benchmarks shown, in row order, with their points (one per thread count, or none).
     rows: Vec<(&'a Bench, Vec<Option<&'a Point>>)>,
     /// The reference row's name and its points, when there is one.
@@ -62,7 +72,8 @@ fn cells<'a>(registry: &'a Registry, points: &'a [Point], opts: &Options) -> Vec
             .find(|p| p.threads == threads && core::ptr::eq(&benches[p.bench], bench))
     };
     let row = |bench: &'a Bench| -> Vec<Option<&'a Point>> {
-        opts.threads.iter().map(|&t| point_of(bench, t)).collect()
+        let threads = bench.thread_counts(&opts.threads);
+        threads.into_iter().map(|t| point_of(bench, t)).collect()
     };
     let mut out = Vec::new();
     for (group, workload) in registry.cells() {
@@ -71,6 +82,9 @@ fn cells<'a>(registry: &'a Registry, points: &'a [Point], opts: &Options) -> Vec
             .filter(|b| b.group == group && b.workload == workload && opts.selects(&b.id()))
             .collect();
         members.sort_by_key(|b| b.role); // stable: registration order within a role
+        let threads = members
+            .first()
+            .map_or_else(Vec::new, |b| b.thread_counts(&opts.threads));
         let rows: Vec<_> = members.into_iter().map(|b| (b, row(b))).collect();
         if rows
             .iter()
@@ -91,9 +105,15 @@ fn cells<'a>(registry: &'a Registry, points: &'a [Point], opts: &Options) -> Vec
             })
             .map(|b| (b.name, row(b)))
             .filter(|(_, pts)| pts.iter().any(Option::is_some));
+        let pending = rows
+            .iter()
+            .flat_map(|(_, pts)| pts.iter().flatten())
+            .any(|p| p.peak_pending.is_some());
         out.push(Cell {
             group,
             workload,
+            threads,
+            pending,
             rows,
             reference,
         });
@@ -123,22 +143,25 @@ pub(crate) fn sig3(x: f64) -> String {
 
 fn cell_text(p: Option<&Point>, unavailable: bool) -> String {
     match p {
-        Some(p) => {
-            let dagger = if p.disturbed > 0 { "†" } else { "" };
-            if p.reps > 1 {
-                format!(
-                    "{} ({}–{}){dagger}",
-                    sig3(p.median),
-                    sig3(p.min),
-                    sig3(p.max)
-                )
-            } else {
-                format!("{}{dagger}", sig3(p.median))
-            }
-        }
+        Some(p) => spread_text(p, [p.median, p.min, p.max]),
         None if unavailable => "n/a".to_owned(),
         None => "—".to_owned(),
     }
+}
+
+/// `median (min–max)` of one of `p`'s quantities, with `p`'s disturbed mark.
+fn spread_text(p: &Point, [median, min, max]: [f64; 3]) -> String {
+    let dagger = if p.disturbed > 0 { "†" } else { "" };
+    if p.reps > 1 {
+        format!("{} ({}–{}){dagger}", sig3(median), sig3(min), sig3(max))
+    } else {
+        format!("{}{dagger}", sig3(median))
+    }
+}
+
+fn pending_text(p: Option<&Point>) -> String {
+    p.and_then(|p| p.peak_pending.map(|spread| spread_text(p, spread)))
+        .unwrap_or_else(|| "—".to_owned())
 }
 
 fn ratio_text(row: &[Option<&Point>], reference: &[Option<&Point>]) -> String {
@@ -154,11 +177,18 @@ fn ratio_text(row: &[Option<&Point>], reference: &[Option<&Point>]) -> String {
 }
 
 /// Header and body strings of one table (shared by stdout and markdown).
-fn table_strings(cell: &Cell<'_>, opts: &Options) -> (Vec<String>, Vec<Vec<String>>) {
+fn table_strings(cell: &Cell<'_>) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["impl".to_owned(), "role".to_owned()];
-    header.extend(opts.threads.iter().map(|t| format!("{t} thr")));
+    header.extend(cell.threads.iter().map(|t| format!("{t} thr")));
+    if cell.pending {
+        header.extend(
+            cell.threads
+                .iter()
+                .map(|t| format!("peak pending ({t} thr)")),
+        );
+    }
     if let Some((name, _)) = &cell.reference {
-        let ts: Vec<String> = opts.threads.iter().map(ToString::to_string).collect();
+        let ts: Vec<String> = cell.threads.iter().map(ToString::to_string).collect();
         header.push(format!("÷ {name} ({} thr)", ts.join("/")));
     }
     let body = cell
@@ -167,6 +197,9 @@ fn table_strings(cell: &Cell<'_>, opts: &Options) -> (Vec<String>, Vec<Vec<Strin
         .map(|(b, pts)| {
             let mut line = vec![b.name.to_owned(), b.role.as_str().to_owned()];
             line.extend(pts.iter().map(|p| cell_text(*p, b.unavailable.is_some())));
+            if cell.pending {
+                line.extend(pts.iter().map(|p| pending_text(*p)));
+            }
             if let Some((_, reference)) = &cell.reference {
                 line.push(ratio_text(pts, reference));
             }
@@ -177,6 +210,14 @@ fn table_strings(cell: &Cell<'_>, opts: &Options) -> (Vec<String>, Vec<Vec<Strin
 }
 
 fn notes(cell: &Cell<'_>) -> Vec<String> {
+    let unfreed = cell.rows.iter().flat_map(|(b, pts)| {
+        pts.iter().flatten().filter(|p| p.unfreed > 0).map(|p| {
+            format!(
+                "{}: WARNING: a repetition at {} thr left {} objects unfreed",
+                b.name, p.threads, p.unfreed
+            )
+        })
+    });
     cell.rows
         .iter()
         .filter_map(|(b, _)| match (&b.unavailable, &b.note) {
@@ -184,6 +225,7 @@ fn notes(cell: &Cell<'_>) -> Vec<String> {
             (None, Some(note)) => Some(format!("{}: {note}", b.name)),
             (None, None) => None,
         })
+        .chain(unfreed)
         .collect()
 }
 
@@ -196,7 +238,7 @@ pub(crate) fn text_tables(registry: &Registry, points: &[Point], opts: &Options)
         "cells: median Mops/s (min–max) over the repetitions; † = disturbed"
     );
     for cell in cells(registry, points, opts) {
-        let (header, body) = table_strings(&cell, opts);
+        let (header, body) = table_strings(&cell);
         let widths: Vec<usize> = (0..header.len())
             .map(|c| {
                 body.iter()
@@ -233,12 +275,12 @@ pub(crate) fn markdown(registry: &Registry, points: &[Point], opts: &Options) ->
     let _ = writeln!(s, "- machine: {}", machine());
     let _ = writeln!(
         s,
-        "- cells: median Mops/s (min–max) over the repetitions; † = a repetition stayed \
-         disturbed by background load; ratio columns divide by the named reference at the same \
-         thread count\n"
+        "- cells: median Mops/s (min–max) over the repetitions (peak pending: objects retired \
+         but not yet freed); † = a repetition stayed disturbed by background load; ratio \
+         columns divide by the named reference at the same thread count\n"
     );
     for cell in cells(registry, points, opts) {
-        let (header, body) = table_strings(&cell, opts);
+        let (header, body) = table_strings(&cell);
         let _ = writeln!(s, "## {} / {}\n", cell.group, cell.workload);
         let _ = writeln!(s, "| {} |", header.join(" | "));
         let aligns: Vec<&str> = (0..header.len())
@@ -284,6 +326,12 @@ pub(crate) fn json_lines(registry: &Registry, points: &[Point]) -> String {
         }
         if p.disturbed > 0 {
             let _ = write!(s, ", \"disturbed\": {}", p.disturbed);
+        }
+        if let Some([median, ..]) = p.peak_pending {
+            let _ = write!(s, ", \"peak_pending\": {median:.0}");
+        }
+        if p.unfreed > 0 {
+            let _ = write!(s, ", \"unfreed\": {}", p.unfreed);
         }
         if let Some(note) = &b.note {
             let _ = write!(s, ", \"note\": {}", json_str(note));
@@ -368,7 +416,11 @@ pub(crate) fn write_files(
             })
             .collect();
         let title = format!("{} / {}", cell.group, cell.workload);
-        let svg = crate::svg::plot(&title, &opts.threads, &series);
+        let svg = if cell.pending {
+            crate::svg::pending_bars(&title, &series)
+        } else {
+            crate::svg::plot(&title, &cell.threads, &series)
+        };
         fs::write(
             dir.join(format!("{}-{}.svg", cell.group, cell.workload)),
             svg,

@@ -15,6 +15,12 @@
 //!     move |ctx: &Ctx<'_>| ctx.measure(|| { state.op(); 2 })
 //! }));
 //! ```
+//!
+//! A workload that is a fixed amount of work rather than a throughput loop (reclaim `stall`:
+//! one writer retires a million nodes while a reader stays pinned) is a *one-shot* benchmark,
+//! [`Bench::one_shot`]: each repetition calls its closure once with the amount of work to do
+//! and gets back a [`Shot`] (its own Mops/s and peak pending count). It runs at the one thread
+//! count it declares, whatever `--threads` says, and is summarized like any other point.
 
 use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -141,6 +147,31 @@ pub(crate) type Worker = Box<dyn Fn(&Ctx<'_>) -> Measured + Sync>;
 
 type Setup = Box<dyn Fn(usize) -> Worker>;
 
+/// What one repetition reports: a timed loop yields `mops` only; a one-shot run all three.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shot {
+    /// Millions of the workload's operations per second, over the part the workload times.
+    pub(crate) mops: f64,
+    /// The most retired-but-not-yet-freed objects seen at once (JSON `peak_pending`).
+    pub(crate) peak_pending: Option<u64>,
+    /// Objects still not freed when the run ended, after its bounded clean-up (should be 0).
+    pub(crate) unfreed: u64,
+}
+
+/// How a benchmark runs one repetition.
+pub(crate) enum Kind {
+    /// `setup(threads)` builds the workers of a fixed-duration loop (module docs).
+    Timed(Setup),
+    /// One call of `run(work)` on the coordinator thread (which may spawn threads itself).
+    OneShot {
+        /// The thread count the run uses: the point's only column.
+        threads: usize,
+        /// The amount of work of a full run; `--smoke` scales it down (`Options::work`).
+        work: u64,
+        run: Box<dyn Fn(u64) -> Shot>,
+    },
+}
+
 /// One `(group, impl, workload)` benchmark.
 pub(crate) struct Bench {
     /// DESIGN.md §4 group: `map`, `queue`, `stack`, `reclaim`, or `primitives` (tier 0).
@@ -158,7 +189,8 @@ pub(crate) struct Bench {
     /// Whether the ratio column of its `(group, workload)` divides by this row (used when the
     /// group has no ceiling).
     pub(crate) reference: bool,
-    setup: Setup,
+    /// Timed loop or one-shot run.
+    pub(crate) kind: Kind,
 }
 
 impl core::fmt::Debug for Bench {
@@ -193,7 +225,36 @@ impl Bench {
             note: None,
             unavailable: None,
             reference: false,
-            setup: Box::new(move |threads| -> Worker { Box::new(setup(threads)) }),
+            kind: Kind::Timed(Box::new(move |threads| -> Worker {
+                Box::new(setup(threads))
+            })),
+        }
+    }
+
+    /// A one-shot benchmark: each repetition calls `run(work)` once (`work` is `full_work`,
+    /// scaled down in smoke runs) on `threads` threads in total, and reports what it returns.
+    pub(crate) fn one_shot(
+        group: &'static str,
+        name: &'static str,
+        workload: &'static str,
+        role: Role,
+        threads: usize,
+        full_work: u64,
+        run: impl Fn(u64) -> Shot + 'static,
+    ) -> Self {
+        Bench {
+            group,
+            name,
+            workload,
+            role,
+            note: None,
+            unavailable: None,
+            reference: false,
+            kind: Kind::OneShot {
+                threads,
+                work: full_work,
+                run: Box::new(run),
+            },
         }
     }
 
@@ -221,9 +282,12 @@ impl Bench {
         format!("{}/{}/{}", self.group, self.name, self.workload)
     }
 
-    /// Builds a worker for `threads` threads (untimed).
-    pub(crate) fn worker(&self, threads: usize) -> Worker {
-        (self.setup)(threads)
+    /// The thread counts this benchmark runs at: the run's (`requested`), or a one-shot's own.
+    pub(crate) fn thread_counts(&self, requested: &[usize]) -> Vec<usize> {
+        match self.kind {
+            Kind::Timed(_) => requested.to_vec(),
+            Kind::OneShot { threads, .. } => vec![threads],
+        }
     }
 }
 
@@ -234,11 +298,22 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// Adds a benchmark. Names must be unique per `(group, impl, workload)`.
+    /// Adds a benchmark. Names must be unique per `(group, impl, workload)`, and the benchmarks
+    /// of one `(group, workload)` share their thread columns (all timed, or all one-shot on the
+    /// same thread count).
     pub(crate) fn add(&mut self, bench: Bench) {
         assert!(
             !self.benches.iter().any(|b| b.id() == bench.id()),
             "benchmark {} registered twice",
+            bench.id()
+        );
+        let probe = [0];
+        assert!(
+            self.benches
+                .iter()
+                .filter(|b| (b.group, b.workload) == (bench.group, bench.workload))
+                .all(|b| b.thread_counts(&probe) == bench.thread_counts(&probe)),
+            "benchmark {} mixes timed and one-shot runs in one table",
             bench.id()
         );
         self.benches.push(bench);

@@ -4,6 +4,10 @@
 //! (1, 2, 4, 8 double each step, so this is a log₂ axis); the y axis starts at 0 so ratios read
 //! true. Each point is the median with a min–max bar. Ceilings are dashed black, ours are thick,
 //! peers thin, baselines dotted. Every string is XML-escaped.
+//!
+//! Tables with a peak pending count (one-shot reclamation runs, one thread count) get a
+//! horizontal bar chart of that count instead, on a log₁₀ axis since it spans 1 to 10⁶; each
+//! bar carries its min–max whisker and is labelled with the count and the Mops/s.
 
 use core::fmt::Write as _;
 
@@ -177,6 +181,122 @@ pub(crate) fn plot(title: &str, threads: &[usize], series: &[Series<'_>]) -> Str
             ly + 4.0,
             escape(line.name),
             line.role.as_str()
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Height of one bar's row.
+const BAR_ROW: f64 = 30.0;
+
+/// The SVG document for a table whose rows report a peak pending count (one point per series).
+pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
+    let rows: Vec<(&Series<'_>, &Point)> = series
+        .iter()
+        .filter_map(|l| l.points.iter().flatten().next().map(|p| (l, *p)))
+        .collect();
+    let label = |p: &Point| {
+        let count = p.peak_pending.map_or(0.0, |[median, ..]| median);
+        format!("{} pending · {} Mops/s", sig3(count), sig3(p.median))
+    };
+    let widest = |texts: &mut dyn Iterator<Item = usize>| {
+        // Precision: label lengths are small.
+        20.0 + CHAR_W * texts.max().unwrap_or(0) as f64
+    };
+    let names = &mut rows
+        .iter()
+        .map(|(l, _)| l.name.len() + l.role.as_str().len() + 3);
+    let left = widest(names);
+    let right = widest(&mut rows.iter().map(|(_, p)| label(p).chars().count()));
+    let counts = rows.iter().filter_map(|(_, p)| p.peak_pending);
+    let top = counts.map(|[_, _, max]| max).fold(1.0, f64::max);
+    // Whole decades, at least one: the axis runs from 10^0 to 10^decades objects.
+    let decades = top.log10().ceil().max(1.0);
+    // Precision: a handful of rows.
+    let plot_h = BAR_ROW * rows.len().max(1) as f64;
+    let width = left + PLOT_W + right;
+    let height = TOP + plot_h + BOTTOM;
+    let x_of = |v: f64| left + PLOT_W * v.max(1.0).log10() / decades;
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{}</text>"#,
+        left + PLOT_W / 2.0,
+        escape(title)
+    );
+    let mut k = 0.0;
+    while k <= decades {
+        let x = x_of(10f64.powf(k));
+        let _ = writeln!(
+            s,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+            TOP + plot_h,
+            TOP + plot_h + 18.0,
+            10f64.powf(k)
+        );
+        k += 1.0;
+    }
+    let _ = writeln!(
+        s,
+        r#"<rect x="{left}" y="{TOP}" width="{PLOT_W}" height="{plot_h}" fill="none" stroke="black"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">peak pending objects (log scale; median, min–max)</text>"#,
+        left + PLOT_W / 2.0,
+        height - 10.0
+    );
+    let mut colour_index = 0;
+    for (i, (line, p)) in rows.iter().enumerate() {
+        let colour = if line.role == Role::Ceiling {
+            "#000000"
+        } else {
+            colour_index += 1;
+            PALETTE[(colour_index - 1) % PALETTE.len()]
+        };
+        // Precision: a handful of rows.
+        let y = TOP + BAR_ROW * i as f64;
+        let [median, min, max] = p.peak_pending.unwrap_or([0.0; 3]);
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{} ({})</text>"#,
+            left - 8.0,
+            y + BAR_ROW / 2.0 + 4.0,
+            escape(line.name),
+            line.role.as_str()
+        );
+        let _ = writeln!(
+            s,
+            r#"<rect x="{left}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{}: peak pending {} ({}–{}), {} Mops/s</title></rect>"#,
+            y + 6.0,
+            x_of(median) - left,
+            BAR_ROW - 12.0,
+            escape(line.name),
+            sig3(median),
+            sig3(min),
+            sig3(max),
+            sig3(p.median)
+        );
+        let mid = y + BAR_ROW / 2.0;
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.1}" y1="{mid:.1}" x2="{:.1}" y2="{mid:.1}" stroke="black"/>"#,
+            x_of(min),
+            x_of(max)
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+            left + PLOT_W + 8.0,
+            mid + 4.0,
+            label(p)
         );
     }
     s.push_str("</svg>\n");
