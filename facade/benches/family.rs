@@ -47,6 +47,12 @@
 
 extern crate alloc;
 
+/// `cargo xtask bench --mimalloc` (the facade's `mimalloc` feature): every implementation,
+/// ours and the peers, allocates through mimalloc instead of the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: ccol::reclaim::allocation::MiMalloc = ccol::reclaim::allocation::MiMalloc;
+
 #[path = "family/ceilings.rs"]
 mod ceilings;
 #[path = "family/cli.rs"]

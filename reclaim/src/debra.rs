@@ -10,9 +10,10 @@
 //!   participant is inside a guard and `epoch | 1` (quiescent) otherwise.
 //! - **Outermost pin** ("leave quiescent state"): read the epoch; if it changed since this
 //!   participant last looked, **rotate** its three limbo bags, freeing the one that becomes
-//!   current; announce the epoch; `fence(SeqCst)`; then, if the participant has garbage
-//!   waiting, check **one** other participant's announcement. When every participant has been
-//!   seen quiescent or in the current epoch, CAS the epoch forward. Amortized O(1) per pin.
+//!   current; announce the epoch; `fence(SeqCst)`; **validate**: read the epoch again and
+//!   start over if it moved; then, if the participant has garbage waiting, check **one**
+//!   other participant's announcement. When every participant has been seen quiescent or in
+//!   the current epoch, CAS the epoch forward. Amortized O(1) per pin.
 //! - **Unpin**: announce quiescent.
 //! - **Retire**: push into the current bag. No scanning.
 //!
@@ -20,6 +21,14 @@
 //! (one rotation per observation, however far the epoch moved). Counting observations, not
 //! epoch steps, matters: an announcement can be stale (a participant reads the epoch, is
 //! delayed while still quiescent, the epoch moves on, then it announces the old value).
+//!
+//! Validated announcements. Between reading the epoch and announcing it a participant still
+//! looks quiescent, so the epoch may move on and the announcement be stale. The re-read after
+//! the announcement's fence closes that window: if it still returns `a`, any checker that
+//! later advances from `a + 2` reads the announcement after its own fence, which follows
+//! ours in the SeqCst order (otherwise our re-read would have seen `a + 2`), so it sees `a`
+//! and refuses. Hence, while a participant stays pinned after announcing `a`, the epoch stays
+//! at most `a + 2`.
 //!
 //! Why freeing is safe. Let `R` be a reader that still holds object `X` and announced `a`.
 //! While `R` stays pinned the epoch cannot pass `a + 2` (an advance needs every participant
@@ -52,6 +61,8 @@
 //!
 //! - Only participants with garbage waiting spend pins on checking others: an idle reader's
 //!   pin touches no other participant's cache line.
+//! - The announcement is validated by re-reading the epoch (one more load per pin); the
+//!   reference relies on the epoch not advancing past a participant it has not seen.
 //! - Bags are growable vectors, not 256-pointer blocks; garbage of released participants is
 //!   stamped by its adopter (with a fresh epoch) and freed once the epoch is three steps past.
 
@@ -113,8 +124,7 @@ pub(crate) mod imp {
                 if epoch != local.epoch {
                     return true;
                 }
-                announce(core, slot, local, epoch);
-                false
+                !announce(core, slot, local, epoch)
             })
         };
         if epoch_moved {
@@ -136,33 +146,63 @@ pub(crate) mod imp {
         // SAFETY: the caller owns `slot`; the closure runs no user code.
         let batch = unsafe {
             slot.with_local(|local| {
-                // SeqCst fence before the observation that rotates: orders every unlink this
-                // participant did before it after the fence of any reader that could still hold
-                // the object (module docs, "Why freeing is safe").
-                fence(Ordering::SeqCst);
-                // SeqCst: as in `pin`.
-                let epoch = core.epoch.load(Ordering::SeqCst);
                 let mut batch = FreeBatch::with_buffer(mem::take(&mut local.spare));
-                observe(core, slot, local, epoch, &mut batch);
-                announce(core, slot, local, epoch);
-                batch
+                loop {
+                    // SeqCst fence before an observation that rotates: orders every unlink
+                    // this participant did before it after the fence of any reader that could
+                    // still hold the object (module docs, "Why freeing is safe").
+                    fence(Ordering::SeqCst);
+                    // SeqCst: as in `pin`.
+                    let epoch = core.epoch.load(Ordering::SeqCst);
+                    if epoch != local.epoch {
+                        observe(core, slot, local, epoch, &mut batch);
+                    }
+                    // Repeats only when other participants advanced the epoch meanwhile.
+                    if announce(core, slot, local, epoch) {
+                        break batch;
+                    }
+                }
             })
         };
+        // A destructor that panics in `free_batch` unwinds out of `Guard::pin` before the
+        // guard exists: undo this pin then, or the participant would stay announced (and
+        // block every epoch advance) forever.
+        let undo = UndoPin(slot);
         free_batch(slot, Some(batch));
+        mem::forget(undo);
     }
 
-    /// Announces `epoch` (not quiescent), fences, and takes one step of the incremental check
-    /// if this participant has garbage waiting.
+    /// Ends the pin `pin_new_epoch` started, if a destructor unwinds through it.
+    struct UndoPin<'a>(&'a Slot);
+
+    impl Drop for UndoPin<'_> {
+        fn drop(&mut self) {
+            // SAFETY: `pin_new_epoch`'s caller owns the slot and is pinned once.
+            unsafe { unpin(self.0) };
+        }
+    }
+
+    /// Announces `epoch` (not quiescent), fences, and validates the announcement: returns
+    /// `false` if the epoch moved since it was read (the caller observes the new epoch and
+    /// announces again). Once validated, takes one step of the incremental check if this
+    /// participant has garbage waiting.
     #[inline(always)]
-    fn announce(core: &Core, slot: &Slot, local: &mut Local, epoch: u64) {
+    fn announce(core: &Core, slot: &Slot, local: &mut Local, epoch: u64) -> bool {
         // Release: pairs with the Acquire loads of checkers (`is_current`).
         slot.shared.first.store(epoch, Ordering::Release);
-        // SeqCst fence: StoreLoad between the announcement and the protected loads that
-        // follow; pairs with the checkers' fences.
+        // SeqCst fence: StoreLoad between the announcement and the loads that follow (the
+        // validation below and every protected load); pairs with the checkers' fences.
         fence(Ordering::SeqCst);
+        // SeqCst: the validation. If the epoch still reads `epoch` after our fence, no
+        // checker can have counted us quiescent for an advance past `epoch + STEP` (module
+        // docs, "Validated announcements").
+        if core.epoch.load(Ordering::SeqCst) != epoch {
+            return false;
+        }
         if local.has_garbage() {
             check_one(core, slot, local, epoch);
         }
+        true
     }
 
     /// Ends one pin; the outermost announces quiescence.
@@ -201,6 +241,15 @@ pub(crate) mod imp {
         load()
     }
 
+    /// Nothing to do: everything this participant touches inside its guard is protected by its
+    /// announcement.
+    ///
+    /// # Safety
+    ///
+    /// None beyond being called inside a guard.
+    #[inline(always)]
+    pub(crate) unsafe fn cover(_slot: &Slot, _birth: u64) {}
+
     /// Pushes into the current limbo bag.
     ///
     /// # Safety
@@ -228,13 +277,18 @@ pub(crate) mod imp {
                 // One round more than the three rotations an entry needs.
                 for _ in 0..=BAGS {
                     // SeqCst fence: before an observation that may rotate (as in
-                    // `pin_new_epoch`), and the checker's side of the StoreLoad pairing.
+                    // `pin_new_epoch`).
                     fence(Ordering::SeqCst);
                     // SeqCst: as in `pin`.
                     let epoch = core.epoch.load(Ordering::SeqCst);
                     if !pinned && epoch != local.epoch {
                         observe(core, slot, local, epoch, &mut batch);
                     }
+                    // SeqCst fence between loading the epoch and reading announcements: a
+                    // participant whose validated announcement of `epoch - STEP` preceded
+                    // the advance to `epoch` is then seen (module docs, "Validated
+                    // announcements"), so this flush never advances twice past it.
+                    fence(Ordering::SeqCst);
                     if core.registry.slots().all(|other| is_current(other, epoch)) {
                         try_advance(core, epoch);
                     }

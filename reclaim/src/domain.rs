@@ -29,7 +29,8 @@ pub(crate) use dispatch;
 /// `register` found every slot of a domain built with a participant limit taken.
 ///
 /// Recoverable: drop a [`Handle`] (or let a thread with a thread-local participant exit) and
-/// try again, or build the domain with a higher limit.
+/// try again, or build the domain with a higher limit. It can also be reported, transiently,
+/// when the only free slot is claimed for a moment by a flush adopting its garbage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegistryFull {
     /// The domain's participant limit.

@@ -146,8 +146,8 @@ impl<'a, R: Reclaim> Guard<'a, R> {
     /// - it is *unlinked*: no shared location lets a thread that pins from now on reach it;
     /// - it is retired once, and neither used by this thread after this guard ends nor
     ///   turned back into an `Owned`;
-    /// - `T` may be dropped on another thread (`T: Send`, or the domain is used by one
-    ///   thread only), and anything `T`'s destructor borrows outlives the domain.
+    /// - `T` may be dropped on any thread that uses or drops the domain (in practice
+    ///   `T: Send`), and anything `T`'s destructor borrows outlives the domain.
     pub unsafe fn retire<T>(&self, ptr: Shared<'_, T, R>) {
         let node = ptr.node_ptr();
         if node.is_null() {
@@ -202,6 +202,15 @@ impl<'a, R: Reclaim> Guard<'a, R> {
     /// still reach are kept.
     pub fn flush(&self) {
         self.domain.flush_slot(self.slot);
+    }
+
+    /// Keeps an object born in `birth` valid until this guard ends although it was not read
+    /// through a protected load (see `ibr::imp::cover`): call before publishing it, or right
+    /// after unlinking it.
+    #[inline]
+    pub(crate) fn cover(&self, birth: u64) {
+        // SAFETY: the guard's participant owns the slot and is pinned.
+        unsafe { dispatch!(R::KIND, cover(self.slot, birth)) }
     }
 
     /// Protects the pointer `load` returns (see `Atomic::load`).

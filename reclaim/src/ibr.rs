@@ -28,8 +28,9 @@
 //!
 //! # Orderings (ALGORITHMS.md §0.4)
 //!
-//! - Pin: SeqCst load of the epoch (`L`), Relaxed stores of `lower`/`upper`, then
-//!   `fence(SeqCst)`: the StoreLoad barrier between publishing and reading links.
+//! - Pin: SeqCst load of the epoch (`L`), stores of `lower` (Release) and `upper` (Relaxed),
+//!   then `fence(SeqCst)`: the StoreLoad barrier between publishing and reading links.
+//! - Unpin: Release store of `upper` only (a scan skips a slot whose `upper` is inactive).
 //! - Raise: Relaxed store of `upper`, `fence(SeqCst)`, re-read the link.
 //! - Scan: `fence(SeqCst)`, SeqCst load of the epoch (the stamp `R`), Acquire loads of every
 //!   reservation (pairing with the Release stores of unpin).
@@ -100,8 +101,10 @@ pub(crate) mod imp {
                     // SeqCst: this load (`L`) must be ordered in the SeqCst total order with
                     // the scanner's stamp load (module docs, "Why L <= R").
                     let epoch = core.epoch.load(Ordering::SeqCst);
-                    // Relaxed: published by the fence below.
-                    slot.shared.first.store(epoch, Ordering::Relaxed);
+                    // Release: pairs with the Acquire load of `lower` in `scan`. A scanner
+                    // that pairs a stale `upper` of the previous pin with this `lower` then
+                    // still sees everything the previous pin read happen before its frees.
+                    slot.shared.first.store(epoch, Ordering::Release);
                     // Relaxed: as above.
                     slot.shared.second.store(epoch, Ordering::Relaxed);
                     // SeqCst fence: StoreLoad between publishing the reservation and the
@@ -173,6 +176,31 @@ pub(crate) mod imp {
                     local.epoch = epoch;
                 }
             })
+        }
+    }
+
+    /// Raises the reservation to cover an object born in `birth` that this participant got
+    /// without a protected load: a node it is about to publish (`Owned` stored by swap or
+    /// CAS, or turned into a `Shared`) or one it just unlinked (the result of a swap). Called
+    /// before the node is published, or before it can be retired, so a scan that could free
+    /// it sees the raised bound (the fence below pairs with the scan's).
+    ///
+    /// # Safety
+    ///
+    /// The caller owns `slot` and is pinned.
+    #[inline]
+    pub(crate) unsafe fn cover(slot: &Slot, birth: u64) {
+        // SAFETY: the caller owns `slot`; the closure touches crate state only.
+        unsafe {
+            slot.with_local(|local| {
+                if birth > local.epoch {
+                    // Relaxed: published by the fence below.
+                    slot.shared.second.store(birth, Ordering::Relaxed);
+                    // SeqCst fence: as in `protect`'s raise.
+                    fence(Ordering::SeqCst);
+                    local.epoch = birth;
+                }
+            });
         }
     }
 
@@ -290,11 +318,11 @@ pub(crate) mod imp {
             if upper == INACTIVE {
                 continue;
             }
-            // Relaxed: no synchronization rides on `lower`. If the pin that stored it precedes
-            // this scan's fence in the SeqCst order, the fence makes its stores (lower, then
-            // upper) visible here; otherwise that reader cannot reach what this scan frees
-            // (its later loads see the unlinks), whatever we read.
-            let lower = other.shared.first.load(Ordering::Relaxed);
+            // Acquire: pairs with the Release store of `lower` in `pin` (see there). Beyond
+            // that, if the pin that stored it precedes this scan's fence in the SeqCst order,
+            // the fence makes its stores visible here; otherwise that reader cannot reach
+            // what this scan frees (its later loads see the unlinks), whatever we read.
+            let lower = other.shared.first.load(Ordering::Acquire);
             if lower <= upper {
                 local.reservations.push((lower, upper));
             }

@@ -72,6 +72,11 @@ pub trait Pointer<T, R: Reclaim>: sealed::Sealed {
     /// another pointer since.
     #[doc(hidden)]
     unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self;
+
+    /// The birth epoch of an owned node (which the caller has not published yet); `None` for
+    /// a `Shared`, whose protection comes from how it was obtained.
+    #[doc(hidden)]
+    fn owned_birth(&self) -> Option<u64>;
 }
 
 mod sealed {
@@ -134,7 +139,10 @@ impl<T, R: Reclaim> Owned<T, R> {
     /// Publishes nothing, but turns the node into a `Shared` valid for the guard's lifetime
     /// (ownership is given up: store it in a link, or retire it).
     #[must_use]
-    pub fn into_shared<'g>(self, _guard: &'g Guard<'_, R>) -> Shared<'g, T, R> {
+    pub fn into_shared<'g>(self, guard: &'g Guard<'_, R>) -> Shared<'g, T, R> {
+        if let Some(birth) = self.owned_birth() {
+            guard.cover(birth);
+        }
         Shared::from_tagged(self.into_tagged())
     }
 
@@ -162,6 +170,11 @@ impl<T, R: Reclaim> Pointer<T, R> for Owned<T, R> {
             ptr,
             _owns: PhantomData,
         }
+    }
+
+    fn owned_birth(&self) -> Option<u64> {
+        // SAFETY: an `Owned` always points to a live node it owns.
+        Some(unsafe { (*self.ptr.ptr()).header.birth() })
     }
 }
 
@@ -307,6 +320,10 @@ impl<T, R: Reclaim> Pointer<T, R> for Shared<'_, T, R> {
     unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self {
         Self::from_tagged(ptr)
     }
+
+    fn owned_birth(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl<T, R: Reclaim> Clone for Shared<'_, T, R> {
@@ -428,14 +445,24 @@ impl<T, R: Reclaim> Atomic<T, R> {
     }
 
     /// Stores `new` and returns the previous value, which the caller has now unlinked from
-    /// this location (retire it if nothing else links it).
+    /// this location (retire it if nothing else links it). Both stay valid for `'g`: under
+    /// IBR the guard's reservation is raised to cover them.
     pub fn swap<'g, P: Pointer<T, R>>(
         &self,
         new: P,
         order: Ordering,
-        _guard: &'g Guard<'_, R>,
+        guard: &'g Guard<'_, R>,
     ) -> Shared<'g, T, R> {
-        Shared::from_tagged(self.inner.swap(new.into_tagged(), order))
+        if let Some(birth) = new.owned_birth() {
+            guard.cover(birth);
+        }
+        let old: Shared<'g, T, R> = Shared::from_tagged(self.inner.swap(new.into_tagged(), order));
+        if !old.is_null() {
+            // SAFETY: the swap unlinked `old` from this location and nobody retires it before
+            // the caller does, so its header is readable.
+            guard.cover(unsafe { (*old.node_ptr()).header.birth() });
+        }
+        old
     }
 
     /// Stores `new` if the link holds `current`, returning the previous value on success.
@@ -452,6 +479,9 @@ impl<T, R: Reclaim> Atomic<T, R> {
         failure: Ordering,
         guard: &'g Guard<'_, R>,
     ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
+        if let Some(birth) = new.owned_birth() {
+            guard.cover(birth);
+        }
         let new = new.into_tagged();
         let result =
             self.inner
@@ -473,6 +503,9 @@ impl<T, R: Reclaim> Atomic<T, R> {
         failure: Ordering,
         guard: &'g Guard<'_, R>,
     ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
+        if let Some(birth) = new.owned_birth() {
+            guard.cover(birth);
+        }
         let new = new.into_tagged();
         let result =
             self.inner

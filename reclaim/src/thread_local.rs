@@ -92,7 +92,7 @@ std::thread_local! {
 }
 
 #[cfg(ccol_loom)]
-loom::thread_local! {
+crate::sync::thread_local! {
     static TABLE: Table = Table::new();
     static CACHE: Cell<(u64, *const Slot)> = Cell::new((0, core::ptr::null()));
 }

@@ -173,8 +173,8 @@ fn assert_ibr_bounded(outcome: &Outcome, (t, f): (usize, usize), retirements: us
     assert!(outcome.dropped_while_stalled >= retirements - bound);
 }
 
-const LARGE: usize = scaled(1_000_000, 200);
-const SMALL: usize = scaled(100_000, 100);
+const LARGE: usize = scaled(1_000_000, 60);
+const SMALL: usize = scaled(100_000, 30);
 
 #[test]
 fn ibr_peak_pending_is_bounded_and_independent_of_retirements() {

@@ -137,9 +137,9 @@ fn run<R: Reclaim>(threads: usize, ops: usize, write_one_in: u64, hold: usize) {
 }
 
 fn oversubscribed<R: Reclaim>() {
-    run::<R>(scaled(8, 4), scaled(50_000, 40), 3, 1);
+    run::<R>(scaled(8, 3), scaled(50_000, 20), 3, 1);
 }
 
 fn long_readers<R: Reclaim>() {
-    run::<R>(scaled(8, 3), scaled(25_000, 40), 2, scaled(500, 10));
+    run::<R>(scaled(8, 3), scaled(25_000, 20), 2, scaled(500, 10));
 }

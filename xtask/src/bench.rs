@@ -10,13 +10,21 @@ use crate::{
     workspace::{BENCH, BENCH_RESULTS},
 };
 
-/// `cargo xtask bench [--quick] [--smoke] [filter]`: `cargo bench -p ccol --bench family --
-/// [--quick|--smoke] [filter]`, which prints a table and writes `target/ccol-bench/`.
+/// `cargo xtask bench [--quick] [--smoke] [--mimalloc] [filter]`: `cargo bench -p ccol --bench
+/// family [--features mimalloc] -- [--quick|--smoke] [filter]`, which prints a table and writes
+/// `target/ccol-bench/`. With `--mimalloc` the harness runs on mimalloc (its
+/// `#[global_allocator]` is compiled in under the facade's `mimalloc` feature).
 ///
 /// Afterwards the results file must have been rewritten by this run and hold at least one
 /// point, so a harness that silently measured nothing fails (this is what `ci`'s bench smoke
 /// step relies on; numbers are never gated: a two-core VM is too noisy).
-pub(crate) fn run(ctx: &Ctx, quick: bool, smoke: bool, filter: Option<&str>) -> Result<()> {
+pub(crate) fn run(
+    ctx: &Ctx,
+    quick: bool,
+    smoke: bool,
+    mimalloc: bool,
+    filter: Option<&str>,
+) -> Result<()> {
     let sh = &ctx.sh;
     let cargo = ctx.cargo();
     let (package, bench) = BENCH;
@@ -29,11 +37,16 @@ pub(crate) fn run(ctx: &Ctx, quick: bool, smoke: bool, filter: Option<&str>) -> 
     }
     args.extend(filter);
     let args = os_args(args);
+    let features = os_args(if mimalloc {
+        vec!["--features", "mimalloc"]
+    } else {
+        Vec::new()
+    });
     let started = SystemTime::now();
     let out = ctx.run_capture(
         cmd!(
             sh,
-            "{cargo} bench -p {package} --bench {bench} -- {args...}"
+            "{cargo} bench -p {package} --bench {bench} {features...} -- {args...}"
         ),
         &ctx.cargo_env(&[], &[]),
     )?;

@@ -96,7 +96,7 @@ const STEPS: &[Step] = &[
     Step {
         name: "bench",
         budget_min: 15,
-        run: |ctx| bench::run(ctx, false, true, None),
+        run: |ctx| bench::run(ctx, false, true, false, None),
     },
     Step {
         name: "tidy",

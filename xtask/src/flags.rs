@@ -63,6 +63,8 @@ xflags::xflags! {
             optional --quick
             /// A few seconds in all: proves every benchmark runs (what ci uses).
             optional --smoke
+            /// Run with mimalloc as the global allocator (the facade's `mimalloc` feature).
+            optional --mimalloc
             /// Only benchmarks whose id contains this.
             optional filter: String
         }

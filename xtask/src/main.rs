@@ -73,9 +73,13 @@ fn run() -> Result<()> {
         ),
         XtaskCmd::San(san) => verify::san(&ctx, &verify::Sanitizer::parse(&san.sanitizer)?),
         XtaskCmd::Specs(_) => specs::run(&ctx),
-        XtaskCmd::Bench(bench) => {
-            bench::run(&ctx, bench.quick, bench.smoke, bench.filter.as_deref())
-        }
+        XtaskCmd::Bench(bench) => bench::run(
+            &ctx,
+            bench.quick,
+            bench.smoke,
+            bench.mimalloc,
+            bench.filter.as_deref(),
+        ),
         XtaskCmd::Tidy(_) => bench::tidy(&ctx),
     }
 }

@@ -107,6 +107,29 @@ pub(crate) const CRATES: &[Crate] = &[
         ..NONE
     },
     Crate {
+        name: "ccol-reclaim",
+        dir: "reclaim",
+        library: true,
+        // Without 64-bit atomics (every bare-metal target here) only the docs compile.
+        no_std: true,
+        features: &[
+            "std",
+            "alloc",
+            "ibr",
+            "debra",
+            "stats",
+            "mimalloc",
+            "portable-atomic",
+            "loom",
+        ],
+        loom: true,
+        miri: true,
+        miri_tree_borrows: true,
+        miri_32bit: true,
+        san: true,
+        aarch64: true,
+    },
+    Crate {
         name: "ccol-specs",
         dir: "specs",
         miri: true,
@@ -118,7 +141,15 @@ pub(crate) const CRATES: &[Crate] = &[
         dir: "facade",
         library: true,
         no_std: true,
-        features: &["std", "alloc", "portable-atomic"],
+        features: &[
+            "std",
+            "alloc",
+            "ibr",
+            "debra",
+            "stats",
+            "mimalloc",
+            "portable-atomic",
+        ],
         ..NONE
     },
     Crate {

@@ -44,11 +44,27 @@ fn is_comment(line: &str) -> bool {
 }
 
 /// Rule: the file starts with its module doc: a `//!` comment or a `#![doc = ...]` attribute
-/// (a crate root including its README, STYLE.md G2.1). Only `#![cfg(...)]` lines (a whole
-/// test file gated on a cfg, such as `tests/loom.rs`) may come before it.
+/// (a crate root including its README, STYLE.md G2.1). Only `#![cfg(...)]` attributes (a whole
+/// test file gated on a cfg, such as `tests/loom.rs`), possibly spread over several lines,
+/// may come before it.
 fn has_module_doc(text: &str) -> bool {
-    text.lines()
-        .find(|line| !line.starts_with("#![cfg("))
+    let mut lines = text.lines();
+    // Open brackets of a `#![cfg(...)]` attribute that continues on the next line.
+    let mut depth = 0_i32;
+    lines
+        .find(|line| {
+            if depth == 0 && !line.starts_with("#![cfg(") {
+                return true;
+            }
+            for c in line.chars() {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => depth -= 1,
+                    _ => {}
+                }
+            }
+            false
+        })
         .is_some_and(|line| line.starts_with("//!") || line.starts_with("#![doc = "))
 }
 
@@ -399,6 +415,12 @@ mod checkers {
             "#![doc = include_str!(\"../README.md\")]\n#![no_std]\n"
         ));
         assert!(has_module_doc("#![cfg(ccol_loom)]\n//! Models.\n"));
+        assert!(has_module_doc(
+            "#![cfg(all(\n    feature = \"std\",\n    not(miri),\n))]\n//! Tests.\n"
+        ));
+        assert!(!has_module_doc(
+            "#![cfg(all(\n    feature = \"std\",\n))]\nuse std;\n//! Late.\n"
+        ));
         assert!(!has_module_doc("#![cfg(ccol_loom)]\nuse loom;\n"));
         assert!(!has_module_doc("// Not a doc.\n"));
         assert!(!has_module_doc(""));
