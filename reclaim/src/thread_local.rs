@@ -48,6 +48,8 @@ struct Participant {
     /// The registry's first segment (reachable without the domain, which may have moved).
     first: *const Segment,
     /// Releases the slot with the scheme's rules.
+    // SAFETY: (of calls through it) `release_at_exit`'s contract: the caller owns the slot,
+    // whose registry is alive and starts with `first`.
     release: unsafe fn(&Slot, Option<&Segment>),
 }
 
@@ -71,9 +73,10 @@ impl Drop for Table {
         let live = live();
         for participant in self.entries.get_mut().drain(..) {
             if live.uids.contains(&participant.uid) {
-                // SAFETY: the domain is alive (its uid is in LIVE, and its `Drop` must take
-                // the lock we hold to remove it), so its registry's slots and segments are
-                // valid; this thread owns the slot; `release` checks that no guard is active.
+                // The domain is alive: its uid is in LIVE, and its `Drop` must take the lock we
+                // hold to remove it, so its registry's slots and segments are valid.
+                // SAFETY: registry alive (above); this thread owns the slot; `release` checks
+                // that no guard is active.
                 unsafe {
                     (participant.release)(&*participant.slot, participant.first.as_ref());
                 }
@@ -104,10 +107,10 @@ pub(crate) fn cached<R: Reclaim>(domain: &Domain<R>) -> Option<&Slot> {
     let uid = domain.core.uid.load(Ordering::Relaxed);
     let (cached_uid, slot) = CACHE.try_with(Cell::get).ok()?;
     if uid != 0 && cached_uid == uid {
-        // SAFETY: the cached slot was claimed by this thread in the domain whose uid is `uid`
-        // (uids are never reused), which is `domain`; it stays this thread's until `Table`'s
-        // destructor, which clears the cache first; the registry keeps it alive for as long
-        // as `domain` is borrowed.
+        // The cached slot was claimed by this thread in the domain whose uid is `uid` (uids
+        // are never reused), which is `domain`; it stays this thread's until `Table`'s
+        // destructor, which clears the cache first.
+        // SAFETY: as above; the registry keeps the slot alive while `domain` is borrowed.
         Some(unsafe { &*slot })
     } else {
         None
@@ -138,7 +141,7 @@ fn register<'d, R: Reclaim>(
     let uid = uid(&domain.core);
     let mut entries = table.entries.borrow_mut();
     let slot = match entries.iter().find(|participant| participant.uid == uid) {
-        // SAFETY: as in `participant`'s fast path.
+        // SAFETY: as in `cached` (claimed by this thread in `domain`, same uid).
         Some(participant) => unsafe { &*participant.slot },
         None => {
             let slot = domain.claim()?;
