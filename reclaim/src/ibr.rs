@@ -22,9 +22,12 @@
 //!
 //! A reader stalled with reservation `[L, U]` keeps only objects born at or before `U`; once
 //! the epoch passes `U`, which takes at most `epoch_frequency` retirements of any participant,
-//! everything allocated afterwards is reclaimable again. That is the bound the tests assert:
-//! pending garbage stays below `retire_threshold + epoch_frequency` plus the objects that were
-//! already allocated when the reader stalled.
+//! everything allocated afterwards is reclaimable again. With one writer that pins per
+//! retirement, pending garbage peaks at `2 * retire_threshold + epoch_frequency` when the
+//! frequency divides the threshold (`2 * (retire_threshold + epoch_frequency)` in general):
+//! a scan keeps what the writer's own current reservation covers, so one batch waits for the
+//! next scan. Independent of the number of retirements; 160 at the defaults (64 and 32), the
+//! bound `tests/stall.rs` asserts.
 //!
 //! # Orderings (ALGORITHMS.md §0.4)
 //!
