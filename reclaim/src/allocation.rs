@@ -29,7 +29,7 @@
 //! # unsafe { drop(link.into_owned()) };
 //! ```
 //!
-//! **mimalloc** (feature `mimalloc`, std): [`MiMalloc`] is mimalloc's allocator, to install in a
+//! **mimalloc** (feature `mimalloc`, std): `MiMalloc` is mimalloc's allocator, to install in a
 //! binary with `#[global_allocator] static GLOBAL: ccol_reclaim::allocation::MiMalloc =
 //! ccol_reclaim::allocation::MiMalloc;`. A library never installs a global allocator itself; the
 //! family benchmarks do, behind the same feature.
