@@ -338,29 +338,14 @@ pub(crate) mod imp {
     /// epoch moved: a participant's announcement can be stale, so only the number of
     /// *observations* bounds an object's age, module docs), freeing the bag that becomes
     /// current, and free expired adopted garbage.
-    fn observe(
-        core: &Core,
-        #[allow(unused_variables, reason = "used by `stats`")] slot: &Slot,
-        local: &mut Local,
-        epoch: u64,
-        batch: &mut FreeBatch,
-    ) {
+    fn observe(core: &Core, slot: &Slot, local: &mut Local, epoch: u64, batch: &mut FreeBatch) {
         local.current = (local.current + 1) % BAGS;
         for entry in local.bags[local.current].drain(..) {
             batch.push(entry);
         }
         local.epoch = epoch;
         local.checked = 0;
-        if core.registry.has_abandoned() {
-            core.registry.adopt_abandoned(|other| {
-                let _before = local.stamped.len();
-                local.adopt_from(other, true);
-                stat!(crate::stats::bump(
-                    &slot.stats.adopted,
-                    (local.stamped.len() - _before) as u64
-                ));
-            });
-        }
+        core.registry.adopt_abandoned(slot, local, true);
         free_expired(core, local, batch);
         stat!({
             crate::stats::bump(&slot.stats.scans, 1);

@@ -81,9 +81,7 @@ impl<'d, R: Reclaim> Handle<'d, R> {
 impl<R: Reclaim> Drop for Handle<'_, R> {
     fn drop(&mut self) {
         // Guards borrow the handle, so none is alive here (a guard leaked with `mem::forget`
-        // is unusable, so clearing its reservation is sound).
-        // SAFETY: the handle owns its slot; the closure writes one field.
-        unsafe { self.slot.with_local(|local| local.pins = 0) };
+        // is unusable, so the release resetting its pin count and reservation is sound).
         self.domain.release_slot(self.slot);
     }
 }

@@ -287,21 +287,8 @@ pub(crate) mod imp {
 
     /// Adopts abandoned garbage, stamps unstamped entries, reads every reservation and moves
     /// the entries no reservation covers into a batch to free.
-    fn scan(
-        core: &Core,
-        #[allow(unused_variables, reason = "used by `stats`")] slot: &Slot,
-        local: &mut Local,
-    ) -> FreeBatch {
-        if core.registry.has_abandoned() {
-            core.registry.adopt_abandoned(|other| {
-                let _before = local.bags[0].len();
-                local.adopt_from(other, false);
-                stat!(crate::stats::bump(
-                    &slot.stats.adopted,
-                    (local.bags[0].len() - _before) as u64
-                ));
-            });
-        }
+    fn scan(core: &Core, slot: &Slot, local: &mut Local) -> FreeBatch {
+        core.registry.adopt_abandoned(slot, local, false);
         // SeqCst fence: the Dekker partner of the fences in `pin` and `protect`: either a
         // reader's fence comes first and its reservation is visible below, or ours does and
         // the reader's later link loads see every unlink that happened before this scan

@@ -479,14 +479,10 @@ impl<T, R: Reclaim> Atomic<T, R> {
         failure: Ordering,
         guard: &'g Guard<'_, R>,
     ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
-        if let Some(birth) = new.owned_birth() {
-            guard.cover(birth);
-        }
-        let new = new.into_tagged();
-        let result =
+        self.cas(new, guard, |new| {
             self.inner
-                .compare_exchange(current.ptr, new, success, acquire_at_least(failure));
-        self.finish_cas(result, new, guard)
+                .compare_exchange(current.ptr, new, success, acquire_at_least(failure))
+        })
     }
 
     /// [`compare_exchange`](Self::compare_exchange) that may fail spuriously (cheaper in a
@@ -503,23 +499,25 @@ impl<T, R: Reclaim> Atomic<T, R> {
         failure: Ordering,
         guard: &'g Guard<'_, R>,
     ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
+        self.cas(new, guard, |new| {
+            self.inner
+                .compare_exchange_weak(current.ptr, new, success, acquire_at_least(failure))
+        })
+    }
+
+    /// The body both compare-exchanges share: cover an owned `new` before publishing it, run
+    /// the raw CAS, and on failure protect the value found and hand `new` back.
+    fn cas<'g, P: Pointer<T, R>>(
+        &self,
+        new: P,
+        guard: &'g Guard<'_, R>,
+        raw_cas: impl FnOnce(NodePtr<T, R>) -> Result<NodePtr<T, R>, NodePtr<T, R>>,
+    ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
         if let Some(birth) = new.owned_birth() {
             guard.cover(birth);
         }
         let new = new.into_tagged();
-        let result =
-            self.inner
-                .compare_exchange_weak(current.ptr, new, success, acquire_at_least(failure));
-        self.finish_cas(result, new, guard)
-    }
-
-    fn finish_cas<'g, P: Pointer<T, R>>(
-        &self,
-        result: Result<NodePtr<T, R>, NodePtr<T, R>>,
-        new: NodePtr<T, R>,
-        guard: &'g Guard<'_, R>,
-    ) -> Result<Shared<'g, T, R>, CompareExchangeError<'g, T, R, P>> {
-        match result {
+        match raw_cas(new) {
             Ok(previous) => Ok(Shared::from_tagged(previous)),
             Err(found) => {
                 // The value the CAS read comes first; IBR re-reads the link only if the epoch

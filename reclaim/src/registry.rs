@@ -22,6 +22,7 @@ use ccol_arch::CachePadded;
 use crate::{
     local::Local,
     reclaim::INACTIVE,
+    stats::stat,
     sync::{
         atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering},
         cell::UnsafeCell,
@@ -201,12 +202,8 @@ impl Registry {
                 .inspect(|_| searched += 1)
                 .find(|slot| slot.try_claim());
             if let Some(slot) = found {
-                if slot.shared.abandoned.swap(false, Ordering::Relaxed) {
-                    if let Some(first) = self.first_segment() {
-                        // Relaxed: a hint counter; the garbage itself is ordered by the claim.
-                        first.abandoned.fetch_sub(1, Ordering::Relaxed);
-                    }
-                }
+                // The new owner inherits the garbage: it is no longer abandoned.
+                self.take_abandoned(slot);
                 return Some(slot);
             }
             if let Some(slot) = self.grow(searched)? {
@@ -278,29 +275,55 @@ impl Registry {
 
     /// Whether some released slot may still hold garbage.
     #[inline]
-    pub(crate) fn has_abandoned(&self) -> bool {
+    fn has_abandoned(&self) -> bool {
         // Relaxed: a hint; a stale zero only delays adoption to a later flush.
         self.first_segment()
             .is_some_and(|first| first.abandoned.load(Ordering::Relaxed) != 0)
     }
 
-    /// Claims every abandoned slot for a moment and passes its local state to `adopt`.
-    pub(crate) fn adopt_abandoned(&self, mut adopt: impl FnMut(&mut Local)) {
+    /// Clears `slot`'s abandoned mark (the caller owns the slot); whether it was set.
+    fn take_abandoned(&self, slot: &Slot) -> bool {
+        let was = slot.shared.abandoned.swap(false, Ordering::Relaxed);
+        if was {
+            if let Some(first) = self.first_segment() {
+                // Relaxed: a hint counter; the garbage itself is ordered by the claim.
+                first.abandoned.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        was
+    }
+
+    /// Moves the garbage of every abandoned slot into `local` (the caller owns `slot`, whose
+    /// local state `local` is): IBR entries into its list, DEBRA entries (`into_stamped`)
+    /// among the adopted ones that get a fresh stamp. Each abandoned slot is claimed for the
+    /// moment of the move.
+    pub(crate) fn adopt_abandoned(
+        &self,
+        #[allow(unused_variables, reason = "used by `stats`")] slot: &Slot,
+        local: &mut Local,
+        into_stamped: bool,
+    ) {
+        if !self.has_abandoned() {
+            return;
+        }
         let Some(first) = self.first_segment() else {
             return;
         };
-        for slot in self.slots() {
+        for other in self.slots() {
             // Relaxed pre-check: the claim below orders the garbage itself.
-            if !slot.shared.abandoned.load(Ordering::Relaxed) || !slot.try_claim() {
+            if !other.shared.abandoned.load(Ordering::Relaxed) || !other.try_claim() {
                 continue;
             }
-            if slot.shared.abandoned.swap(false, Ordering::Relaxed) {
-                // Relaxed: hint counter.
-                first.abandoned.fetch_sub(1, Ordering::Relaxed);
-                // SAFETY: claimed just above; `adopt` is crate code that moves entries only.
-                unsafe { slot.with_local(&mut adopt) };
+            if self.take_abandoned(other) {
+                let _before = local.pending();
+                // SAFETY: claimed just above; the closure only moves entries.
+                unsafe { other.with_local(|abandoned| local.adopt_from(abandoned, into_stamped)) };
+                stat!(crate::stats::bump(
+                    &slot.stats.adopted,
+                    (local.pending() - _before) as u64
+                ));
             }
-            release(first, slot, false);
+            release(first, other, false);
         }
     }
 }
