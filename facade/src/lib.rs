@@ -91,6 +91,8 @@ macro_rules! scheme_aliases {
         pub type Owned<T> = ccol_reclaim::Owned<T, Scheme>;
         /// A node read under a guard of this scheme.
         pub type Shared<'g, T> = ccol_reclaim::Shared<'g, T, Scheme>;
+        /// A lock-free stack with elimination backoff, reclaimed through this scheme.
+        pub type LockFreeStack<T> = ccol_stack::LockFreeStack<T, Scheme>;
     };
 }
 
@@ -119,6 +121,27 @@ pub type DefaultScheme = ccol_reclaim::Ibr;
 /// otherwise DEBRA (DESIGN.md §2.2).
 #[cfg(all(not(feature = "ibr"), feature = "debra", target_has_atomic = "64"))]
 pub type DefaultScheme = ccol_reclaim::Debra;
+
+/// Stacks: the lock-free Treiber stack with elimination backoff and the allocation-free
+/// static stack.
+///
+/// Everything in `ccol-stack`; see its crate documentation.
+pub mod stack {
+    #[doc(inline)]
+    pub use ccol_stack::*;
+}
+
+/// A lock-free stack with elimination backoff, reclaimed through [`DefaultScheme`].
+#[cfg(all(any(feature = "ibr", feature = "debra"), target_has_atomic = "64"))]
+pub type LockFreeStack<T> = ccol_stack::LockFreeStack<T, DefaultScheme>;
+
+#[cfg(any(
+    target_has_atomic = "64",
+    target_has_atomic = "32",
+    feature = "portable-atomic"
+))]
+#[doc(no_inline)]
+pub use ccol_stack::StaticStack;
 
 #[doc(no_inline)]
 pub use ccol_arch::{CachePadded, config::Config};

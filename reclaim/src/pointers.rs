@@ -11,7 +11,7 @@ use core::{
     fmt,
     marker::PhantomData,
     ops::{Deref, DerefMut},
-    ptr,
+    ptr::{self, NonNull},
 };
 
 use ccol_atomics::{AtomicTaggedPtr, TaggedPtr};
@@ -144,6 +144,32 @@ impl<T, R: Reclaim> Owned<T, R> {
             guard.cover(birth);
         }
         Shared::from_tagged(self.into_tagged())
+    }
+
+    /// Gives up the node as an opaque, non-null raw pointer (tag included), like
+    /// `Box::into_raw`: nothing is freed, and [`from_raw`](Self::from_raw) takes it back.
+    ///
+    /// Structures use it to hand an unpublished node to another thread through a word of
+    /// their own (an elimination slot, say) without publishing it in an [`Atomic`].
+    #[must_use]
+    pub fn into_raw(self) -> NonNull<()> {
+        let raw = self.into_tagged().into_raw().cast::<()>();
+        // SAFETY: an `Owned` always points to a live node, so the tagged word is not null.
+        unsafe { NonNull::new_unchecked(raw) }
+    }
+
+    /// Takes back a node given up by [`into_raw`](Self::into_raw).
+    ///
+    /// # Safety
+    ///
+    /// `raw` came from `Owned::<T, R>::into_raw` (same `T` and `R`), and this is the only
+    /// `from_raw` for it: ownership returns exactly once.
+    #[must_use]
+    pub unsafe fn from_raw(raw: NonNull<()>) -> Self {
+        Self {
+            ptr: TaggedPtr::from_raw(raw.as_ptr().cast()),
+            _owns: PhantomData,
+        }
     }
 
     /// Unwraps the value and frees the node.
@@ -439,6 +465,13 @@ impl<T, R: Reclaim> Atomic<T, R> {
         Shared::from_tagged(self.inner.load(order))
     }
 
+    /// Whether the link is null (loaded with `order`); needs no guard, since nothing is
+    /// dereferenced.
+    #[inline]
+    pub fn is_null(&self, order: Ordering) -> bool {
+        self.inner.load(order).is_null()
+    }
+
     /// Stores `new` (an `Owned` moves into the link).
     pub fn store<P: Pointer<T, R>>(&self, new: P, order: Ordering) {
         self.inner.store(new.into_tagged(), order);
@@ -577,6 +610,25 @@ impl<T, R: Reclaim> Atomic<T, R> {
         // SAFETY: the node is exclusively ours (contract), and `ptr` came from an `Owned`'s
         // or `Shared`'s `into_tagged` when it was stored.
         unsafe { Owned::from_tagged(ptr) }
+    }
+
+    /// Takes the node out of a link nobody else can access any more, or `None` if the link
+    /// is null (a structure's `Drop` walks its nodes with this, without a guard).
+    ///
+    /// # Safety
+    ///
+    /// No other thread can access the link or the node, and the node is not linked
+    /// elsewhere or retired.
+    #[must_use]
+    pub unsafe fn try_into_owned(self) -> Option<Owned<T, R>> {
+        // Relaxed: exclusive access (this function's contract).
+        let ptr = self.inner.load(Ordering::Relaxed);
+        if ptr.is_null() {
+            None
+        } else {
+            // SAFETY: as in `into_owned`; the pointer is not null.
+            Some(unsafe { Owned::from_tagged(ptr) })
+        }
     }
 }
 

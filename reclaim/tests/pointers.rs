@@ -17,6 +17,8 @@ for_each_scheme!(
     weak_compare_exchange_loop_publishes_once => weak_cas_loop,
     tags_round_trip_through_owned_shared_and_atomic => tags_round_trip,
     a_u8_payload_still_gets_two_tag_bits => small_payload_tag_bits,
+    raw_round_trip_keeps_value_and_tag => raw_round_trip,
+    try_into_owned_and_is_null_see_null_links => try_into_owned_null,
 );
 
 fn into_inner_keeps_value<R: Reclaim>() {
@@ -35,6 +37,45 @@ fn into_inner_keeps_value<R: Reclaim>() {
     assert_eq!(owned.into_inner(), [1, 2, 3]);
     // An `Owned` dropped unpublished frees its value once.
     drop(Owned::new(tracker.payload(), &domain));
+    drop(domain);
+    tracker.assert_all_dropped_once();
+}
+
+fn raw_round_trip<R: Reclaim>() {
+    let tracker = Tracker::new(1);
+    let domain = Domain::<R>::new();
+    let raw = Owned::new(tracker.payload(), &domain)
+        .with_tag(1)
+        .into_raw();
+    assert_eq!(tracker.dropped(), 0, "into_raw dropped the value");
+    // SAFETY: `raw` came from `Owned::<_, R>::into_raw` above and is taken back once.
+    let owned = unsafe { Owned::<common::Payload<'_>, R>::from_raw(raw) };
+    assert_eq!(owned.tag(), 1);
+    let payload = owned.into_inner();
+    assert_eq!(payload.check(), 0);
+    assert_eq!(
+        tracker.dropped(),
+        0,
+        "from_raw or into_inner dropped the value"
+    );
+    drop(payload);
+    drop(domain);
+    tracker.assert_all_dropped_once();
+}
+
+fn try_into_owned_null<R: Reclaim>() {
+    let tracker = Tracker::new(1);
+    let domain = Domain::<R>::new();
+    let empty: Atomic<common::Payload<'_>, R> = Atomic::null();
+    assert!(empty.is_null(Relaxed));
+    // SAFETY: the link is ours alone.
+    assert!(unsafe { empty.try_into_owned() }.is_none());
+    let full = Atomic::new(Owned::new(tracker.payload(), &domain));
+    assert!(!full.is_null(Acquire));
+    // SAFETY: the link is ours alone and its node was never retired.
+    let owned = unsafe { full.try_into_owned() }.expect("a non-null link");
+    assert_eq!(owned.id(), 0);
+    drop(owned);
     drop(domain);
     tracker.assert_all_dropped_once();
 }
