@@ -101,3 +101,37 @@ fn reclaim_module_and_scheme_aliases_are_ccol_reclaim() {
     // SAFETY: the link is exclusively ours and holds a node.
     assert_eq!(unsafe { link.into_owned() }.into_inner(), 7);
 }
+
+#[cfg(all(feature = "ibr", feature = "debra"))]
+#[test]
+fn stack_module_and_aliases_are_ccol_stack() {
+    use ccol_reclaim::{Debra, Ibr};
+    use ccol_stack::LockFreeStack;
+
+    assert_eq!(
+        TypeId::of::<ccol::LockFreeStack<u64>>(),
+        TypeId::of::<LockFreeStack<u64, Ibr>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::ibr::LockFreeStack<u64>>(),
+        TypeId::of::<LockFreeStack<u64, Ibr>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::debra::LockFreeStack<u64>>(),
+        TypeId::of::<LockFreeStack<u64, Debra>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::StaticStack<u64, 4>>(),
+        TypeId::of::<ccol_stack::StaticStack<u64, 4>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::stack::Elimination>(),
+        TypeId::of::<ccol_stack::Elimination>()
+    );
+    // Usable end to end through the facade names.
+    let stack: ccol::LockFreeStack<u32> = [1, 2, 3].into_iter().collect();
+    assert_eq!(stack.pop(), Some(3));
+    static STATIC: ccol::StaticStack<u8, 2> = ccol::StaticStack::new();
+    assert_eq!(STATIC.push(9), Ok(()));
+    assert_eq!(STATIC.pop(), Some(9));
+}

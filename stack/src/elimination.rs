@@ -128,7 +128,8 @@ pub(crate) struct EliminationArray {
     config: Elimination,
     /// Without `std`: the adaptive state, shared by the stack's threads (racy updates only
     /// lose adaptation steps). With `std`: the last range any thread chose, for `stats`.
-    shared: AtomicU64,
+    /// Padded: it is written while `slots` and `config` are read on every visit.
+    shared: CachePadded<AtomicU64>,
 }
 
 #[cfg(feature = "std")]
@@ -156,7 +157,7 @@ impl EliminationArray {
         Self {
             slots,
             config,
-            shared: AtomicU64::new(
+            shared: CachePadded::new(AtomicU64::new(
                 Local {
                     range: 1,
                     rng: 0x9e37_79b9,
@@ -164,7 +165,7 @@ impl EliminationArray {
                     skip: 0,
                 }
                 .pack(),
-            ),
+            )),
         }
     }
 
@@ -208,7 +209,8 @@ impl EliminationArray {
     pub(crate) fn take_waiting(&self, stats: &Stats) -> Option<NonNull<()>> {
         let _ = stats;
         let slot = self.slots.first()?;
-        // Acquire: pairs with the pusher's Release store of the `OFFER` word (`take_offer`).
+        // Acquire: pairs with the pusher's Release store of the `OFFER` word (`offer_in`),
+        // so `take_offer` sees the node pointer and the node's contents.
         let word = slot.word.load(Ordering::Acquire);
         if word & STATE_MASK != OFFER {
             return None;
@@ -287,9 +289,13 @@ impl EliminationArray {
 
     #[cfg(feature = "std")]
     fn store_local(&self, local: Local) {
-        LOCAL.with(|cell| cell.set(local.pack()));
-        // Relaxed: a statistic.
-        self.shared.store(local.pack(), Ordering::Relaxed);
+        let previous = LOCAL.with(|cell| cell.replace(local.pack()));
+        // Only `stats` reads the shared word under std; write it only when the range
+        // changes, so visits do not keep pulling its line away from other threads.
+        if cfg!(feature = "stats") && Local::unpack(previous).range != local.range {
+            // Relaxed: a statistic.
+            self.shared.store(local.pack(), Ordering::Relaxed);
+        }
     }
 
     #[cfg(not(feature = "std"))]
@@ -298,7 +304,8 @@ impl EliminationArray {
         let mut local = Local::unpack(self.shared.load(Ordering::Relaxed));
         // Threads share this state, so vary the slot by the caller's stack address too.
         let here = 0u8;
-        local.rng ^= (core::ptr::from_ref(&here).addr() as u32) | 1;
+        // `| 1` keeps the generator out of its fixed point 0 (`next_slot`).
+        local.rng = (local.rng ^ core::ptr::from_ref(&here).addr() as u32) | 1;
         local.range = local.range.clamp(1, self.config.slot_count());
         local
     }
