@@ -146,6 +146,7 @@ impl<'a, R: Reclaim> Guard<'a, R> {
     ///   turned back into an `Owned`;
     /// - `T` may be dropped on any thread that uses or drops the domain (in practice
     ///   `T: Send`), and anything `T`'s destructor borrows outlives the domain.
+    #[inline]
     pub unsafe fn retire<T>(&self, ptr: Shared<'_, T, R>) {
         let node = ptr.node_ptr();
         if node.is_null() {
@@ -189,6 +190,7 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         self.push(entry);
     }
 
+    #[inline]
     fn push(&self, entry: Retired) {
         stat!(crate::stats::bump(&self.slot.stats.retired, 1));
         // SAFETY: the guard's participant owns the slot and is pinned.

@@ -141,6 +141,7 @@ pub(crate) mod imp {
     /// Ends the reservation. Only `upper` is cleared: a scan skips a slot whose `upper` is
     /// inactive without reading `lower`, and the next pin overwrites `lower` before `upper`
     /// (a scanner that reads the new `upper` with a stale, smaller `lower` only keeps more).
+    #[inline]
     fn clear_reservation(slot: &Slot) {
         // Release: pairs with the Acquire load of `upper` in `scan`: everything this
         // participant read under the guard happens before a scanner that sees the cleared
@@ -212,6 +213,7 @@ pub(crate) mod imp {
     /// # Safety
     ///
     /// The caller owns `slot` and is pinned; `entry` satisfies `Guard::retire`'s contract.
+    #[inline]
     pub(crate) unsafe fn retire(core: &Core, slot: &Slot, entry: Retired) -> Option<FreeBatch> {
         // SAFETY: the caller owns `slot`; the closure runs no user code (destructors run
         // later, from the returned batch).
@@ -287,6 +289,7 @@ pub(crate) mod imp {
 
     /// Adopts abandoned garbage, stamps unstamped entries, reads every reservation and moves
     /// the entries no reservation covers into a batch to free.
+    #[inline(never)]
     fn scan(core: &Core, slot: &Slot, local: &mut Local) -> FreeBatch {
         core.registry.adopt_abandoned(slot, local, false);
         // SeqCst fence: the Dekker partner of the fences in `pin` and `protect`: either a

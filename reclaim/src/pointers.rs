@@ -100,6 +100,7 @@ unsafe impl<T: Sync, R: Reclaim> Sync for Owned<T, R> {}
 impl<T, R: Reclaim> Owned<T, R> {
     /// Allocates `value` in a node of `domain`, with tag 0.
     #[must_use]
+    #[inline]
     pub fn new(value: T, domain: &Domain<R>) -> Self {
         // Relaxed: the birth epoch needs no ordering of its own. The node is published by a
         // Release store or CAS sequenced after this load, and a reader that Acquires the node
@@ -128,6 +129,7 @@ impl<T, R: Reclaim> Owned<T, R> {
 
     /// The same node with tag `tag` (masked to [`Atomic::TAG_BITS`] bits).
     #[must_use]
+    #[inline]
     pub fn with_tag(self, tag: usize) -> Self {
         let ptr = self.into_tagged();
         Self {
@@ -152,6 +154,7 @@ impl<T, R: Reclaim> Owned<T, R> {
     /// Structures use it to hand an unpublished node to another thread through a word of
     /// their own (an elimination slot, say) without publishing it in an [`Atomic`].
     #[must_use]
+    #[inline]
     pub fn into_raw(self) -> NonNull<()> {
         let raw = self.into_tagged().into_raw().cast::<()>();
         // SAFETY: an `Owned` always points to a live node, so the tagged word is not null.
@@ -165,6 +168,7 @@ impl<T, R: Reclaim> Owned<T, R> {
     /// `raw` came from `Owned::<T, R>::into_raw` (same `T` and `R`), and this is the only
     /// `from_raw` for it: ownership returns exactly once.
     #[must_use]
+    #[inline]
     pub unsafe fn from_raw(raw: NonNull<()>) -> Self {
         Self {
             ptr: TaggedPtr::from_raw(raw.as_ptr().cast()),
@@ -174,6 +178,7 @@ impl<T, R: Reclaim> Owned<T, R> {
 
     /// Unwraps the value and frees the node.
     #[must_use]
+    #[inline]
     pub fn into_inner(self) -> T {
         let node = self.into_tagged().ptr();
         // SAFETY: `node` is the live node this `Owned` owned exclusively (`into_tagged`
@@ -185,12 +190,14 @@ impl<T, R: Reclaim> Owned<T, R> {
 impl<T, R: Reclaim> sealed::Sealed for Owned<T, R> {}
 
 impl<T, R: Reclaim> Pointer<T, R> for Owned<T, R> {
+    #[inline]
     fn into_tagged(self) -> NodePtr<T, R> {
         let ptr = self.ptr;
         core::mem::forget(self);
         ptr
     }
 
+    #[inline]
     unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self {
         Self {
             ptr,
@@ -198,6 +205,7 @@ impl<T, R: Reclaim> Pointer<T, R> for Owned<T, R> {
         }
     }
 
+    #[inline]
     fn owned_birth(&self) -> Option<u64> {
         // SAFETY: an `Owned` always points to a live node it owns.
         Some(unsafe { (*self.ptr.ptr()).header.birth() })
@@ -249,10 +257,12 @@ pub struct Shared<'g, T, R: Reclaim> {
 impl<'g, T, R: Reclaim> Shared<'g, T, R> {
     /// The null pointer with tag 0.
     #[must_use]
+    #[inline]
     pub fn null() -> Self {
         Self::from_tagged(TaggedPtr::null())
     }
 
+    #[inline]
     pub(crate) fn from_tagged(ptr: NodePtr<T, R>) -> Self {
         Self {
             ptr,
@@ -267,18 +277,21 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
 
     /// Whether the pointer part is null (whatever the tag).
     #[must_use]
+    #[inline]
     pub fn is_null(self) -> bool {
         self.ptr.is_null()
     }
 
     /// The tag.
     #[must_use]
+    #[inline]
     pub fn tag(self) -> usize {
         self.ptr.tag()
     }
 
     /// The same pointer with tag `tag` (masked to [`Atomic::TAG_BITS`] bits).
     #[must_use]
+    #[inline]
     pub fn with_tag(self, tag: usize) -> Self {
         Self::from_tagged(self.ptr.with_tag(tag & NodePtr::<T, R>::TAG_MASK))
     }
@@ -286,6 +299,7 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
     /// The address of the value (null if the pointer is null), for identity comparisons and
     /// diagnostics; the tag is dropped.
     #[must_use]
+    #[inline]
     pub fn as_raw(self) -> *const T {
         let node = self.ptr.ptr();
         if node.is_null() {
@@ -303,6 +317,7 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
     /// The pointer is not null, and was obtained by a protected [`Atomic::load`] under the
     /// guard of `'g` (or from a node this thread published or unlinked during that guard).
     #[must_use]
+    #[inline]
     pub unsafe fn deref(self) -> &'g T {
         // SAFETY: non-null and protected for 'g (this function's contract).
         unsafe { &(*self.ptr.ptr()).value }
@@ -314,6 +329,7 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
     ///
     /// As [`deref`](Self::deref), except that null is allowed.
     #[must_use]
+    #[inline]
     pub unsafe fn as_ref(self) -> Option<&'g T> {
         if self.is_null() {
             None
@@ -339,14 +355,17 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
 impl<T, R: Reclaim> sealed::Sealed for Shared<'_, T, R> {}
 
 impl<T, R: Reclaim> Pointer<T, R> for Shared<'_, T, R> {
+    #[inline]
     fn into_tagged(self) -> NodePtr<T, R> {
         self.ptr
     }
 
+    #[inline]
     unsafe fn from_tagged(ptr: NodePtr<T, R>) -> Self {
         Self::from_tagged(ptr)
     }
 
+    #[inline]
     fn owned_birth(&self) -> Option<u64> {
         None
     }
@@ -473,6 +492,7 @@ impl<T, R: Reclaim> Atomic<T, R> {
     }
 
     /// Stores `new` (an `Owned` moves into the link).
+    #[inline]
     pub fn store<P: Pointer<T, R>>(&self, new: P, order: Ordering) {
         self.inner.store(new.into_tagged(), order);
     }
@@ -480,6 +500,7 @@ impl<T, R: Reclaim> Atomic<T, R> {
     /// Stores `new` and returns the previous value, which the caller has now unlinked from
     /// this location (retire it if nothing else links it). Both stay valid for `'g`: under
     /// IBR the guard's reservation is raised to cover them.
+    #[inline]
     pub fn swap<'g, P: Pointer<T, R>>(
         &self,
         new: P,
@@ -504,6 +525,7 @@ impl<T, R: Reclaim> Atomic<T, R> {
     ///
     /// On failure, returns the value found (protected like a [`load`](Self::load); the
     /// failure ordering is raised to at least Acquire for that) and hands `new` back.
+    #[inline]
     pub fn compare_exchange<'g, P: Pointer<T, R>>(
         &self,
         current: Shared<'_, T, R>,
@@ -524,6 +546,7 @@ impl<T, R: Reclaim> Atomic<T, R> {
     /// # Errors
     ///
     /// As [`compare_exchange`](Self::compare_exchange), or spuriously.
+    #[inline]
     pub fn compare_exchange_weak<'g, P: Pointer<T, R>>(
         &self,
         current: Shared<'_, T, R>,
@@ -540,6 +563,7 @@ impl<T, R: Reclaim> Atomic<T, R> {
 
     /// The body both compare-exchanges share: cover an owned `new` before publishing it, run
     /// the raw CAS, and on failure protect the value found and hand `new` back.
+    #[inline]
     fn cas<'g, P: Pointer<T, R>>(
         &self,
         new: P,
@@ -633,6 +657,7 @@ impl<T, R: Reclaim> Atomic<T, R> {
 }
 
 /// `order` for a failed CAS, raised to Acquire so the value read can be protected.
+#[inline]
 fn acquire_at_least(order: Ordering) -> Ordering {
     match order {
         Ordering::Relaxed => Ordering::Acquire,

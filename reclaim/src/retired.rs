@@ -38,6 +38,7 @@ impl Retired {
     ///
     /// Calling `free(ptr)` once, on any thread, at any later time when no thread can reach
     /// `ptr`, must be sound.
+    #[inline]
     pub(crate) unsafe fn new(ptr: *mut (), free: unsafe fn(*mut ()), birth: u64) -> Self {
         Self {
             ptr,
@@ -76,6 +77,7 @@ impl FreeBatch {
     }
 
     /// Adds an entry to free.
+    #[inline]
     pub(crate) fn push(&mut self, entry: Retired) {
         self.entries.push(entry);
     }

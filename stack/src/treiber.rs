@@ -255,8 +255,7 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
             let top = self.top.load(guard);
             // SAFETY: `top` comes from a protected load under `guard`.
             let Some(node) = (unsafe { top.as_ref() }) else {
-                stat!(self.stats => empty_pops);
-                return None;
+                return self.found_empty();
             };
             let next = node.next.load_unprotected(Ordering::Relaxed, guard);
             // Relaxed on success: the Acquire load above already ordered the node's reads,
@@ -294,6 +293,13 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
                 backoff.spin();
             }
         }
+    }
+
+    /// The result of a pop that found the stack empty (counted under `stats`).
+    #[inline]
+    fn found_empty(&self) -> Option<T> {
+        stat!(self.stats => empty_pops);
+        None
     }
 
     /// The value of a node taken from the elimination array (the pop half of a pair).
