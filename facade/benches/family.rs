@@ -14,7 +14,7 @@
 //! Modules: [`registry`] (what a benchmark is; the API benchmark files use), [`harness`]
 //! (runner, repetitions, medians), [`load`] (background-load detection), [`cli`], [`output`]
 //! (tables, JSON lines, markdown), [`svg`] (plots). Benchmarks: [`ceilings`], [`primitives`],
-//! [`reclaim`].
+//! [`reclaim`], [`stack`].
 //!
 //! # Noise on a shared machine
 //!
@@ -69,6 +69,8 @@ mod primitives;
 mod reclaim;
 #[path = "family/registry.rs"]
 mod registry;
+#[path = "family/stack.rs"]
+mod stack;
 #[path = "family/svg.rs"]
 mod svg;
 
@@ -76,8 +78,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// Every group's registration function, in table order.
-const GROUPS: &[fn(&mut registry::Registry)] =
-    &[ceilings::register, primitives::register, reclaim::register];
+const GROUPS: &[fn(&mut registry::Registry)] = &[
+    ceilings::register,
+    primitives::register,
+    reclaim::register,
+    stack::register,
+];
 
 fn main() -> ExitCode {
     let opts = match cli::Options::parse(std::env::args().skip(1)) {
