@@ -14,9 +14,10 @@
 //! `fetch_or_tag(CLAIMED)`: whoever sees the tag clear owns the slot. The handler tries one
 //! slot per tick. Main keeps at most one slot ahead of it: it tries the slot the handler will
 //! try next after a random number of increments averaging one tick period (measured as it
-//! goes), so whether main or the next tick gets there first depends on the emulator's real
-//! timing, and the winners interleave. Every slot must end claimed exactly once with its pointer
-//! intact, and the two claim counts must add up to [`SLOTS`].
+//! goes), so whether main or the next tick gets there first depends on the emulated timing
+//! (instruction counts under `-icount`), and the winners interleave. Every slot must end
+//! claimed exactly once with its pointer intact, and the two claim counts must add up to
+//! [`SLOTS`].
 
 use core::ptr;
 
@@ -25,7 +26,6 @@ use ccol::{
     atomics::{AtomicTaggedPtr, TaggedPtr},
 };
 use ccol_atomics::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use cortex_m_rt::exception;
 
 use crate::Checks;
 
@@ -108,8 +108,8 @@ fn claim(index: usize, who: u8) -> bool {
     true
 }
 
-#[exception]
-fn SysTick() {
+/// The SysTick handler's part while this race runs (dispatched by `main.rs`).
+pub(crate) fn on_tick() {
     // Relaxed (all four): counts only; main reads them in `finish` with interrupts masked,
     // after every handler run has returned, and no other data is published through them.
     COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -191,7 +191,7 @@ pub(crate) fn run() -> Outcome {
     // Relaxed (every `TICKS` and `HANDLER_CURSOR` load here): they only pace main; who wins a
     // slot is decided by the slot's own read-modify-write.
     let ticks = || TICKS.load(Ordering::Relaxed);
-    let mut rng = Xorshift(0x2545_f491);
+    let mut rng = Xorshift::new(0x2545_f491);
     let (mut last_tick, mut since_tick, mut period) = (ticks(), 0_usize, 0_usize);
     let mut cursor = 0;
     let mut wait: Option<usize> = None;
@@ -246,12 +246,18 @@ pub(crate) fn run() -> Outcome {
     outcome
 }
 
-/// Marsaglia's xorshift32: jitter for main's claim times.
-struct Xorshift(u32);
+/// Marsaglia's xorshift32: jitter for main's claim times (and choices in [`crate::stack_race`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Xorshift(u32);
 
 impl Xorshift {
+    /// A generator from a nonzero `seed`.
+    pub(crate) const fn new(seed: u32) -> Self {
+        Self(seed)
+    }
+
     /// A value in `0..bound` (slightly biased; fine for jitter).
-    fn below(&mut self, bound: usize) -> usize {
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 17;
         self.0 ^= self.0 << 5;
