@@ -132,11 +132,17 @@ pub(crate) struct EliminationArray {
     shared: CachePadded<AtomicU64>,
 }
 
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", not(ccol_loom)))]
 crate::sync::thread_local! {
     /// The calling thread's adaptive state (packed [`Local`]; 0 = not yet seeded). One per
     /// thread, shared by every stack the thread uses, like HSY's per-thread range.
     static LOCAL: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+// loom's `thread_local!` takes no `const` initializer.
+#[cfg(all(feature = "std", ccol_loom))]
+crate::sync::thread_local! {
+    static LOCAL: core::cell::Cell<u64> = core::cell::Cell::new(0);
 }
 
 impl EliminationArray {
@@ -271,7 +277,12 @@ impl EliminationArray {
         if bits == 0 {
             // First visit of this thread: seed the generator from the address of its
             // thread-local slot (distinct per live thread), never 0.
-            let seed = LOCAL.with(|cell| core::ptr::from_ref(cell).addr()) as u64;
+            // Under loom, a fixed seed: executions must replay identically.
+            let seed = if cfg!(ccol_loom) {
+                1
+            } else {
+                LOCAL.with(|cell| core::ptr::from_ref(cell).addr()) as u64
+            };
             let mixed = (seed ^ (seed >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let rng = ((mixed >> 32) as u32) | 1;
             return Local {

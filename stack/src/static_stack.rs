@@ -322,7 +322,6 @@ impl<T, const N: usize> Drop for StaticStack<T, N> {
     }
 }
 
-#[cfg(not(ccol_loom))]
 impl<T, const N: usize> Default for StaticStack<T, N> {
     fn default() -> Self {
         Self::new()

@@ -130,6 +130,30 @@ pub(crate) const CRATES: &[Crate] = &[
         aarch64: true,
     },
     Crate {
+        name: "ccol-stack",
+        dir: "stack",
+        library: true,
+        // Without 64-bit atomics (every bare-metal target here) `LockFreeStack` is compiled
+        // out and `StaticStack` is the whole crate: native 32-bit CAS on thumbv7m/v7em,
+        // `portable-atomic` on thumbv6m and riscv32imc.
+        no_std: true,
+        features: &[
+            "std",
+            "alloc",
+            "ibr",
+            "debra",
+            "stats",
+            "portable-atomic",
+            "loom",
+        ],
+        loom: true,
+        miri: true,
+        miri_tree_borrows: true,
+        miri_32bit: true,
+        san: true,
+        aarch64: true,
+    },
+    Crate {
         name: "ccol-specs",
         dir: "specs",
         miri: true,
