@@ -43,9 +43,12 @@ impl Elimination {
     pub const DEFAULT_SLOTS: u32 = 4;
     /// Largest slot count: 64.
     pub const MAX_SLOTS: u32 = 64;
-    /// Default spin budget: 64 spin hints (roughly 0.1 to 1 µs, depending on the CPU's
-    /// `PAUSE` latency), the waiting time HSY found worthwhile.
-    pub const DEFAULT_SPIN_BUDGET: u32 = 64;
+    /// Default spin budget: 16 spin hints. A hint's latency varies widely (x86 `PAUSE` takes
+    /// from about 10 ns on older cores to 26 ns on recent Intel cores and about 100 ns on the
+    /// AMD EPYC host the defaults were measured on), so this is 0.2 to 2 µs; HSY found
+    /// sub-microsecond waits worthwhile. Budgets of 8, 16 and 64 measured alike on that host's
+    /// `pairs` benchmark, so the default takes the short end to bound the time a timeout wastes.
+    pub const DEFAULT_SPIN_BUDGET: u32 = 16;
     /// Default trigger: the first failed CAS of an operation sends it to the array.
     pub const DEFAULT_TRIGGER: u32 = 1;
 

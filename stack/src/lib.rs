@@ -50,10 +50,12 @@ cfg_if_reclaimed! {
 
     mod config;
     mod elimination;
+    mod into_iter;
     mod stats;
     mod treiber;
 
     pub use config::Elimination;
+    pub use into_iter::IntoIter;
     #[cfg(feature = "stats")]
     #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
     pub use stats::StackStats;

@@ -84,9 +84,11 @@ impl<T> Slot<T> {
 /// A bounded, allocation-free, lock-free LIFO stack of at most `N` values.
 ///
 /// Const-constructible, so it can be a `static` (it is `Sync` for `T: Send`), and safe to
-/// share between a main loop and interrupt handlers: no operation takes a lock or disables
-/// interrupts (on targets without compare-and-swap, `portable-atomic` provides the CAS, and
-/// it is as interrupt-safe as the option the final binary chose for it).
+/// share between a main loop and interrupt handlers: on targets with compare-and-swap no
+/// operation takes a lock or disables interrupts. On targets without it, `portable-atomic`
+/// provides the CAS with the option the final binary chose: its `critical-section` option
+/// disables interrupts around each CAS (a lock on multi-core parts), its single-core option
+/// does so on one core; either way every operation stays interrupt-safe.
 ///
 /// # Progress and memory
 ///
@@ -317,8 +319,23 @@ impl<T, const N: usize> StaticStack<T, N> {
 }
 
 impl<T, const N: usize> Drop for StaticStack<T, N> {
+    /// Drops the remaining values, top first (if one's destructor panics, the rest are still
+    /// dropped, as `Vec` does; a second panic aborts).
     fn drop(&mut self) {
-        while self.pop().is_some() {}
+        struct Rest<'a, T, const N: usize>(&'a StaticStack<T, N>);
+
+        impl<T, const N: usize> Drop for Rest<'_, T, N> {
+            fn drop(&mut self) {
+                while let Some(value) = self.0.pop() {
+                    drop(value);
+                }
+            }
+        }
+
+        let rest = Rest(self);
+        while let Some(value) = rest.0.pop() {
+            drop(value);
+        }
     }
 }
 

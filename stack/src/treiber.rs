@@ -7,24 +7,30 @@
 //!
 //! # Algorithm and linearization points
 //!
-//! - **push**: allocate a node, then loop: read `top` (unprotected: the node is never
-//!   dereferenced), link `node.next = top`, CAS `top` → node (Release). Linearizes at the
-//!   successful CAS. After `trigger` failed CAS the push offers its node in the elimination
+//! - **push**: allocate a node, then loop: protected load of `top`, link `node.next = top`,
+//!   CAS `top` → node (Release). Linearizes at the successful CAS. After `trigger` failed CAS the push offers its node in the elimination
 //!   array; a taken offer linearizes at the take (the pop right after it).
 //! - **pop**: loop: protected load of `top`; null → `None`, linearized at that load; else read
 //!   `next`, CAS `top` → next. The winner moves the value out and retires the node; it is freed
 //!   once no guard can still see it. After `trigger` failed CAS the pop tries to take an offer.
 //! - **ABA**: a popper's `top` is protected by its guard, so that node cannot be freed and its
 //!   address reused while the CAS is pending; a node taken by elimination was never in the
-//!   stack, so freeing it at once cannot recreate a protected address. A push's CAS is immune
-//!   (any node at the `top` address is a correct successor).
+//!   stack, so freeing it at once cannot recreate a protected address. A push's `top` is
+//!   protected too, although the push never dereferences it: an unprotected `top` could be
+//!   freed and its address reused by a new top, and the push's CAS would then succeed and link
+//!   a pointer whose allocation is gone (harmless to the hardware, which compares addresses,
+//!   but undefined behaviour in Rust's memory model, which tracks provenance; Miri with
+//!   address reuse caught it). A pop's `next` needs no protection of its own: nodes below a
+//!   protected top stay linked until it is popped, and a node is never pushed twice.
 //!
 //! # Memory orderings
 //!
-//! Every write to `top` is a CAS (a read-modify-write), so each Release push heads a release
-//! sequence that every later pop and push continues (C++20 \[intro.races\]): a reader whose
-//! Acquire load of `top` returns a node, whoever installed it, synchronizes with that node's
-//! pusher and sees its `next` and value. Pops' CAS therefore need no Release of their own.
+//! Every write to `top` while it is shared is a CAS (a read-modify-write; the plain writes in
+//! `Extend` and `Drop` have `&mut self`, which orders them by itself), so each Release push
+//! heads a release sequence that every later pop and push continues (C++20
+//! \[intro.races\]): a reader whose Acquire load of `top` returns a node, whoever installed
+//! it, synchronizes with that node's pusher and sees its `next` and value. Pops' CAS therefore
+//! need no Release of their own.
 
 use core::{fmt, marker::PhantomData, mem::ManuallyDrop, ptr};
 
@@ -33,6 +39,7 @@ use ccol_backoff::Backoff;
 use ccol_reclaim::{Atomic, Domain, Guard, Handle, Owned, Reclaim, RegistryFull};
 
 use crate::{
+    IntoIter,
     config::Elimination,
     elimination::{EliminationArray, Outcome},
     stats::{Stats, stat},
@@ -42,8 +49,8 @@ use crate::{
 /// A stack node: the link below it and the value, moved out by the pop that unlinks it (the
 /// node itself is freed later by the reclamation scheme, without dropping the value again).
 pub(crate) struct Node<T, R: Reclaim> {
-    next: Atomic<Node<T, R>, R>,
-    value: ManuallyDrop<T>,
+    pub(crate) next: Atomic<Node<T, R>, R>,
+    pub(crate) value: ManuallyDrop<T>,
 }
 
 /// A lock-free LIFO stack (Treiber) with adaptive elimination backoff, reclaiming its nodes
@@ -53,8 +60,9 @@ pub(crate) struct Node<T, R: Reclaim> {
 ///
 /// - [`push`](Self::push)/[`push_guarded`](Self::push_guarded) and
 ///   [`pop`](Self::pop)/[`pop_guarded`](Self::pop_guarded) are **lock-free**: a CAS on the
-///   top fails only because another operation's succeeded; elimination waits are bounded spins
-///   that end with a withdraw that always decides. [`is_empty`](Self::is_empty) is wait-free;
+///   top fails only because another operation's succeeded (or spuriously, on LL/SC hardware,
+///   which is retried at once and whose progress rests on the hardware's); elimination waits
+///   are bounded spins that end with a withdraw that always decides. [`is_empty`](Self::is_empty) is wait-free;
 ///   [`peek`](Self::peek) is lock-free under IBR (its protected load may retry) and wait-free
 ///   under DEBRA; [`len`](Self::len) walks the stack (O(n)).
 /// - One node per element: the scheme's header (8 bytes under IBR, none under DEBRA), the
@@ -68,8 +76,17 @@ pub(crate) struct Node<T, R: Reclaim> {
 ///
 /// Without `std`, register a [`Handle`] ([`register`](Self::register)) per thread, pin it, and
 /// use the `_guarded` forms; a guard must come from this stack's own domain
-/// ([`domain`](Self::domain)), or the call panics. Under `std`, [`push`](Self::push),
+/// ([`domain`](Self::domain)), or the call panics. Pin around each operation (or a short
+/// batch), not for a thread's lifetime: nodes popped while a guard is held stay allocated until
+/// it ends (under IBR, those the guard could have seen). Under `std`, [`push`](Self::push),
 /// [`pop`](Self::pop) and the other unsuffixed forms pin a thread-local participant.
+///
+/// # Elimination
+///
+/// Under `std` the adaptive range and the "no partner" streak belong to the thread, shared by
+/// every stack it uses (as HSY's per-thread range): a push-only phase on one stack may make
+/// the thread skip the array of another for its next few dozen failed CAS. Without `std` the
+/// state belongs to the stack and is shared by its threads.
 ///
 /// # Peeking
 ///
@@ -162,7 +179,8 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
     ///
     /// # Errors
     ///
-    /// [`RegistryFull`] if the domain has a participant limit and it is reached.
+    /// [`RegistryFull`] if the domain has a participant limit and it is reached; the stack's
+    /// own domain has none (it grows), so this succeeds unless allocation fails.
     pub fn register(&self) -> Result<Handle<'_, R>, RegistryFull> {
         self.domain.register()
     }
@@ -191,9 +209,10 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
             },
             &self.domain,
         );
-        let mut failures = 0;
+        let mut failures: u32 = 0;
         let mut backoff = Backoff::new();
-        let mut top = self.top.load_unprotected(Ordering::Relaxed, guard);
+        // Protected (module docs, ABA): the CAS below may link this node.
+        let mut top = self.top.load(guard);
         loop {
             // Relaxed: the node is unpublished; the Release CAS below publishes this link.
             node.next.store(top, Ordering::Relaxed);
@@ -210,8 +229,12 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
                 Ok(_) => break,
                 Err(failed) => {
                     node = failed.new;
-                    failures += 1;
                     stat!(self.stats => push_cas_failures);
+                    if failed.current == top {
+                        // A spurious failure of the weak CAS (LL/SC), not contention.
+                        continue;
+                    }
+                    failures = failures.saturating_add(1);
                 }
             }
             if self.elimination.should_visit(failures) {
@@ -231,7 +254,7 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
                 backoff.spin();
             }
             // Re-read after the wait above (the value the failed CAS found is stale by now).
-            top = self.top.load_unprotected(Ordering::Relaxed, guard);
+            top = self.top.load(guard);
         }
         stat!(self.stats => pushes);
     }
@@ -248,7 +271,7 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
         if let Some(raw) = self.elimination.take_waiting(&self.stats) {
             return Some(self.eliminated(raw));
         }
-        let mut failures = 0;
+        let mut failures: u32 = 0;
         let mut backoff = Backoff::new();
         loop {
             // Protected Acquire load: pairs with the Release CAS of the node's push.
@@ -278,9 +301,13 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
                     stat!(self.stats => pops);
                     return Some(value);
                 }
-                Err(_) => {
-                    failures += 1;
+                Err(failed) => {
                     stat!(self.stats => pop_cas_failures);
+                    if failed.current == top {
+                        // A spurious failure of the weak CAS (LL/SC), not contention.
+                        continue;
+                    }
+                    failures = failures.saturating_add(1);
                 }
             }
             if self.elimination.should_visit(failures) {
@@ -425,15 +452,20 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
 }
 
 impl<T, R: Reclaim> Drop for LockFreeStack<T, R> {
+    /// Drops every value still in the stack, top first (if one's destructor panics, the rest
+    /// are still dropped, as `Vec` does), then the domain frees the popped nodes.
     fn drop(&mut self) {
-        let mut link = core::mem::take(&mut *self.top);
-        // SAFETY: `&mut self`: no other thread can reach the links or their nodes, which are
-        // linked only here and were never retired (pops retire only what they unlinked).
-        while let Some(owned) = unsafe { link.try_into_owned() } {
-            let node = owned.into_inner();
-            link = node.next;
-            drop(ManuallyDrop::into_inner(node.value));
-        }
+        drop(IntoIter::new(core::mem::take(&mut *self.top)));
+    }
+}
+
+impl<T, R: Reclaim> IntoIterator for LockFreeStack<T, R> {
+    type Item = T;
+    type IntoIter = IntoIter<T, R>;
+
+    /// The values from top to bottom, by value.
+    fn into_iter(mut self) -> IntoIter<T, R> {
+        IntoIter::new(core::mem::take(&mut *self.top))
     }
 }
 
