@@ -258,7 +258,8 @@ pub(crate) const MIRI_RUSTFLAGS: &str = "-Zrandomize-layout";
 
 /// Test-name filters (libtest substring match, any of them) that select the concurrency tests
 /// the many-seeds Miri run repeats. Name multi-threaded tests so one of these matches (today:
-/// `concurrent_*`, `contended_*`, `racing_*`, `release_acquire_*` in arch and atomics).
+/// `concurrent_*`, `contended_*`, `racing_*`, `release_acquire_*` in arch and atomics, the
+/// stack's `*_with_forced_elimination_*` stress tests).
 pub(crate) const CONCURRENCY_TEST_FILTERS: &[&str] = &[
     "concurrent",
     "contend",
@@ -267,6 +268,7 @@ pub(crate) const CONCURRENCY_TEST_FILTERS: &[&str] = &[
     "threads",
     "parallel",
     "release_acquire",
+    "forced_elimination",
 ];
 
 /// The 32-bit target Miri interprets for crates with `miri_32bit`.
