@@ -46,7 +46,10 @@ mod lock_free {
     /// One slot and a spin budget of 2: every failed CAS visits the same slot, so pushes and
     /// pops that collide meet there as often as the scheduling allows.
     fn forced() -> Elimination {
-        Elimination::new().slots(1).spin_budget(2)
+        Elimination::new()
+            .slots(1)
+            .spin_budget(2)
+            .trigger_after_failures(1)
     }
 
     fn make<R: Reclaim>(elimination: Elimination) -> impl Fn(usize) -> Lf<R> {

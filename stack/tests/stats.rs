@@ -148,7 +148,10 @@ const THREADS: usize = if cfg!(miri) { 2 } else { 4 };
 const OPS: usize = scaled(5_000, 20);
 
 fn contention_forced<R: Reclaim>() {
-    let config = Elimination::new().slots(1).spin_budget(8);
+    let config = Elimination::new()
+        .slots(1)
+        .spin_budget(8)
+        .trigger_after_failures(1);
     // Visits need a failed CAS, which needs two threads at the top at once: likely in every
     // run, certain in none, so run until one happens (bounded).
     let tries = 20;
@@ -177,7 +180,10 @@ fn contention_off<R: Reclaim>() {
 
 fn hit_rate_observed<R: Reclaim>() {
     // A budget long enough for a partner to arrive, so that exchanges have a chance.
-    let config = Elimination::new().slots(1).spin_budget(256);
+    let config = Elimination::new()
+        .slots(1)
+        .spin_budget(256)
+        .trigger_after_failures(1);
     let tries = scaled(10, 1);
     let mut total = StackStats::default();
     let mut runs = 0;

@@ -33,7 +33,10 @@ const STATIC_OPS: usize = scaled(200_000, 400);
 
 /// One exchange slot, so that failed CAS meet there, with a spin budget of `budget`.
 fn forced(budget: u32) -> Elimination {
-    Elimination::new().slots(1).spin_budget(budget)
+    Elimination::new()
+        .slots(1)
+        .spin_budget(budget)
+        .trigger_after_failures(1)
 }
 
 /// The forced settings every `LockFreeStack` workload runs with: budgets 1 and 8, and a
