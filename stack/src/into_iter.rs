@@ -34,9 +34,10 @@ impl<T, R: Reclaim> Iterator for IntoIter<T, R> {
 
     fn next(&mut self) -> Option<T> {
         let link = core::mem::take(&mut self.link);
-        // SAFETY: the chain was handed over with exclusive access (the stack was consumed or
-        // is being dropped): no other thread can reach these links or nodes, which are linked
-        // only here and were never retired (pops retire only what they unlinked).
+        // The chain was handed over with exclusive access (the stack was consumed or is being
+        // dropped), and its nodes are linked only here, never retired (pops retire only what
+        // they unlinked).
+        // SAFETY: as just said, nothing else can reach the link or its node.
         let node = unsafe { link.try_into_owned() }?.into_inner();
         self.link = node.next;
         Some(ManuallyDrop::into_inner(node.value))

@@ -292,9 +292,10 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
                 guard,
             ) {
                 Ok(_) => {
-                    // SAFETY: the CAS unlinked the node, so this thread alone moves its value
-                    // out; readers only ever copy `T: Copy` values (`peek`), and the node's
-                    // drop never drops the value.
+                    // The CAS unlinked the node, so this thread alone moves its value out;
+                    // readers only ever copy `T: Copy` values (`peek`), and the node's drop
+                    // never drops the value.
+                    // SAFETY: as just said, the value is moved out exactly once.
                     let value = unsafe { ptr::read(&*node.value) };
                     // SAFETY: the node is unlinked (by the CAS above) and retired once.
                     unsafe { guard.retire(top) };
@@ -353,9 +354,9 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
     {
         self.check_guard(guard);
         let top = self.top.load(guard);
-        // SAFETY: protected load under `guard`; the node's value bytes stay in place until
-        // the node is freed, which the guard prevents, and `T: Copy` owns nothing a popper
-        // could free or mutate through its moved copy.
+        // The node's value bytes stay in place until the node is freed, which the guard
+        // prevents, and `T: Copy` owns nothing a popper could free or mutate through its copy.
+        // SAFETY: protected load under `guard` (and the above for the value).
         unsafe { top.as_ref() }.map(|node| &*node.value)
     }
 
