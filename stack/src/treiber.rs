@@ -202,13 +202,23 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
     #[track_caller]
     pub fn push_guarded(&self, value: T, guard: &Guard<'_, R>) {
         self.check_guard(guard);
-        let mut node = Owned::new(
+        self.push_in(value, guard);
+    }
+
+    /// A node holding `value`, unlinked.
+    fn new_node(&self, value: T) -> Owned<Node<T, R>, R> {
+        Owned::new(
             Node {
                 next: Atomic::null(),
                 value: ManuallyDrop::new(value),
             },
             &self.domain,
-        );
+        )
+    }
+
+    /// [`push_guarded`](Self::push_guarded) for a guard known to be of this stack's domain.
+    fn push_in(&self, value: T, guard: &Guard<'_, R>) {
+        let mut node = self.new_node(value);
         let mut failures: u32 = 0;
         let mut backoff = Backoff::new();
         // Protected (module docs, ABA): the CAS below may link this node.
@@ -268,6 +278,11 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
     #[track_caller]
     pub fn pop_guarded(&self, guard: &Guard<'_, R>) -> Option<T> {
         self.check_guard(guard);
+        self.pop_in(guard)
+    }
+
+    /// [`pop_guarded`](Self::pop_guarded) for a guard known to be of this stack's domain.
+    fn pop_in(&self, guard: &Guard<'_, R>) -> Option<T> {
         if let Some(raw) = self.elimination.take_waiting(&self.stats) {
             return Some(self.eliminated(raw));
         }
@@ -405,13 +420,7 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
 
     /// Pushes with exclusive access: no atomics, no guard (used by `Extend`).
     fn push_exclusive(&mut self, value: T) {
-        let mut node = Owned::new(
-            Node {
-                next: Atomic::null(),
-                value: ManuallyDrop::new(value),
-            },
-            &self.domain,
-        );
+        let mut node = self.new_node(value);
         node.next = core::mem::take(&mut *self.top);
         *self.top = Atomic::from(node);
     }
@@ -422,12 +431,14 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
 impl<T, R: Reclaim> LockFreeStack<T, R> {
     /// Pushes `value` on top (lock-free; pins the calling thread's participant).
     pub fn push(&self, value: T) {
-        self.push_guarded(value, &self.domain.pin());
+        // The guard comes from this stack's own domain: no check needed.
+        self.push_in(value, &self.domain.pin());
     }
 
     /// Removes and returns the top value, or `None` if the stack is empty (lock-free).
     pub fn pop(&self) -> Option<T> {
-        self.pop_guarded(&self.domain.pin())
+        // The guard comes from this stack's own domain: no check needed.
+        self.pop_in(&self.domain.pin())
     }
 
     /// A copy of the top value, or `None` if the stack is empty (see
