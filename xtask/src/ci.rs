@@ -4,7 +4,10 @@
 //! first failure. The budgets bound a hang, not the normal run: with the tier-0 crates the
 //! whole gate took about 20 minutes cold on two cores (Miri is about half of it); with
 //! reclamation about 27, with the stack about 29 (Miri 16 of them), inside the 60-minute
-//! limit. The last line, `xtask ci: N passed, M failed`, is what CI reads.
+//! limit. Each step header shows the free disk space; target directories only one step
+//! uses are removed once it passes, and incremental compilation is off, so the gate needs
+//! the disk of one step at a time (all of them side by side once filled a CI machine). The
+//! last line, `xtask ci: N passed, M failed`, is what CI reads.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,9 @@ struct Step {
     /// Time budget in minutes; past it the step's commands are killed and the step fails.
     budget_min: u64,
     run: fn(&Ctx) -> Result<()>,
+    /// Target directories (relative to the workspace root) only this step uses, removed once
+    /// it passes so the gate's disk footprint stays that of one step at a time, not the sum.
+    scratch: &'static [&'static str],
 }
 
 /// The gate, in order: cheap and broad first, so the common failures show up early.
@@ -31,16 +37,19 @@ const STEPS: &[Step] = &[
         name: "install",
         budget_min: 10,
         run: install::run,
+        scratch: &[],
     },
     Step {
         name: "fmt",
         budget_min: 3,
         run: |ctx| check::fmt(ctx, true),
+        scratch: &[],
     },
     Step {
         name: "lint",
         budget_min: 15,
         run: check::lint,
+        scratch: &[],
     },
     // Debug, then release (about 35 + 50 s cold today): release catches what only shows once
     // the optimizer reorders or removes code.
@@ -48,61 +57,73 @@ const STEPS: &[Step] = &[
         name: "test",
         budget_min: 15,
         run: |ctx| check::test(ctx, false).and_then(|()| check::test(ctx, true)),
+        scratch: &[],
     },
     Step {
         name: "docs",
         budget_min: 10,
         run: check::docs,
+        scratch: &["target/docsrs"],
     },
     Step {
         name: "features",
         budget_min: 10,
         run: check::features,
+        scratch: &[],
     },
     Step {
         name: "no-std",
         budget_min: 10,
         run: cross::no_std,
+        scratch: &[],
     },
     Step {
         name: "embedded",
         budget_min: 10,
         run: |ctx| cross::embedded(ctx, None),
+        scratch: &[],
     },
     Step {
         name: "aarch64",
         budget_min: 10,
         run: cross::aarch64,
+        scratch: &["target/aarch64"],
     },
     Step {
         name: "loom",
         budget_min: 15,
         run: |ctx| verify::loom(ctx, None, LOOM_PREEMPTIONS),
+        scratch: &["target/loom"],
     },
     Step {
         name: "miri",
         budget_min: 35,
         run: |ctx| verify::miri(ctx, MIRI_SEEDS, None),
+        scratch: &["target/miri"],
     },
     Step {
         name: "san",
         budget_min: 15,
         run: |ctx| verify::san(ctx, &[Sanitizer::Thread, Sanitizer::Address]),
+        scratch: &["target/tsan", "target/asan"],
     },
     Step {
         name: "specs",
         budget_min: 5,
         run: specs::run,
+        scratch: &["target/spin"],
     },
     Step {
         name: "bench",
         budget_min: 15,
         run: |ctx| bench::run(ctx, false, true, false, None),
+        scratch: &[],
     },
     Step {
         name: "tidy",
         budget_min: 5,
         run: bench::tidy,
+        scratch: &[],
     },
 ];
 
@@ -136,8 +157,11 @@ pub(crate) fn run(ctx: &Ctx, skip: &[String]) -> Result<()> {
             results.push((step.name, None, Outcome::Skipped));
             continue;
         }
+        let disk = ctx
+            .disk_free_gib()
+            .map_or_else(String::new, |gib| format!(", {gib:.1} GiB free"));
         println!(
-            "\n==> xtask ci [{}/{}] {} (budget {} min, {:.0} s elapsed)",
+            "\n==> xtask ci [{}/{}] {} (budget {} min, {:.0} s elapsed{disk})",
             i + 1,
             STEPS.len(),
             step.name,
@@ -150,7 +174,11 @@ pub(crate) fn run(ctx: &Ctx, skip: &[String]) -> Result<()> {
             began + Duration::from_secs(step.budget_min * 60),
             step.name,
         )));
-        let result = (step.run)(ctx);
+        let result = (step.run)(ctx).and_then(|()| {
+            step.scratch
+                .iter()
+                .try_for_each(|dir| ctx.discard_scratch(dir))
+        });
         ctx.set_deadline(None);
         let took = began.elapsed();
         match result {

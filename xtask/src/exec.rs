@@ -88,6 +88,44 @@ impl Ctx {
         env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
     }
 
+    /// In CI mode, deletes `dir` (relative to the workspace root), a target directory only
+    /// one step builds into, once it has served: kept side by side, the gate's target
+    /// directories (Miri, two sanitizers with `-Zbuild-std`, aarch64, loom) once ran a CI
+    /// machine out of disk. Locally they stay, for fast rebuilds.
+    pub(crate) fn discard_scratch(&self, dir: &str) -> Result<()> {
+        if !self.ci {
+            return Ok(());
+        }
+        let path = self.root.join(dir);
+        match fs::remove_dir_all(&path) {
+            Ok(()) => {
+                println!("xtask: removed {dir} (only this step uses it)");
+                Ok(())
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err).with_context(|| format!("removing {}", path.display())),
+        }
+    }
+
+    /// Free space on the workspace's file system in GiB (`df -Pk`), for the `ci` step
+    /// headers, so a run that fills the disk shows where; `None` if `df` is unavailable.
+    pub(crate) fn disk_free_gib(&self) -> Option<f64> {
+        let out = Command::new("df")
+            .arg("-Pk")
+            .arg(&self.root)
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let avail_kib: f64 = text
+            .lines()
+            .nth(1)?
+            .split_whitespace()
+            .nth(3)?
+            .parse()
+            .ok()?;
+        Some(avail_kib / (1024.0 * 1024.0))
+    }
+
     /// Sets (or clears) the deadline every later command must finish by.
     pub(crate) fn set_deadline(&self, deadline: Option<(Instant, &'static str)>) {
         self.deadline.set(deadline);
@@ -118,8 +156,14 @@ impl Ctx {
     /// Environment for a cargo command with `rustflags`/`rustdocflags` added to the defaults.
     /// A variable whose flags come out empty is left alone: even an empty `RUSTFLAGS` would
     /// hide the rustflags of cargo config files.
+    /// In CI mode incremental compilation is off: a one-shot build gains nothing from it, and
+    /// its caches roughly double the size of every debug target directory (the gate once ran
+    /// a CI machine out of disk).
     pub(crate) fn cargo_env(&self, rustflags: &[&str], rustdocflags: &[&str]) -> Env {
         let mut env = Env::new();
+        if self.ci {
+            env = env.set("CARGO_INCREMENTAL", "0");
+        }
         for (var, flags) in [
             ("RUSTFLAGS", self.rustflags(rustflags)),
             ("RUSTDOCFLAGS", self.rustdocflags(rustdocflags)),
@@ -365,6 +409,25 @@ mod tests {
         assert_eq!(flags, "-D warnings --cfg ccol_loom -Zfoo");
         let ctx = Ctx::new(false).unwrap();
         assert_eq!(ctx.flags("XTASK_TEST_UNSET_FLAGS", &[]), "");
+    }
+
+    #[test]
+    fn scratch_is_removed_only_in_ci_mode() {
+        let dir = "target/xtask-test-scratch";
+        let ctx = Ctx::new(false).unwrap();
+        let path = ctx.root.join(dir).join("nested");
+        fs::create_dir_all(&path).unwrap();
+        fs::write(path.join("artifact"), b"x").unwrap();
+        ctx.discard_scratch(dir).unwrap();
+        assert!(path.exists(), "a local run keeps its target directories");
+        let ci = Ctx::new(true).unwrap();
+        ci.discard_scratch(dir).unwrap();
+        assert!(
+            !ci.root.join(dir).exists(),
+            "CI mode removes a step's scratch"
+        );
+        ci.discard_scratch(dir).unwrap(); // already gone: not an error
+        assert!(ci.disk_free_gib().is_some_and(|gib| gib >= 0.0));
     }
 
     #[test]

@@ -187,6 +187,7 @@ pub(crate) fn san(ctx: &Ctx, sanitizers: &[Sanitizer]) -> Result<()> {
             ),
             &env,
         )?;
+        ctx.discard_scratch(dir)?;
     }
     Ok(())
 }
