@@ -143,6 +143,24 @@ pub type LockFreeStack<T> = ccol_stack::LockFreeStack<T, DefaultScheme>;
 #[doc(no_inline)]
 pub use ccol_stack::StaticStack;
 
+/// Queues: the SCQ family (bounded queue in fixed storage, heap-allocated bounded queue).
+///
+/// Everything in `ccol-queues`; see its crate documentation.
+pub mod queues {
+    #[doc(inline)]
+    pub use ccol_queues::*;
+}
+
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+#[doc(no_inline)]
+pub use ccol_queues::LockFreeQueue;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+#[doc(no_inline)]
+pub use ccol_queues::StaticQueue;
+
 #[doc(no_inline)]
 pub use ccol_arch::{CachePadded, config::Config};
 #[doc(no_inline)]

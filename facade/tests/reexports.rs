@@ -135,3 +135,19 @@ fn stack_module_and_aliases_are_ccol_stack() {
     assert_eq!(STATIC.push(9), Ok(()));
     assert_eq!(STATIC.pop(), Some(9));
 }
+
+#[test]
+fn queues_are_ccol_queues() {
+    assert_eq!(
+        TypeId::of::<ccol::LockFreeQueue<u64>>(),
+        TypeId::of::<ccol_queues::LockFreeQueue<u64>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::StaticQueue<u64, 4>>(),
+        TypeId::of::<ccol_queues::StaticQueue<u64, 4>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::queues::PushError<u8>>(),
+        TypeId::of::<ccol_queues::PushError<u8>>()
+    );
+}

@@ -154,6 +154,21 @@ pub(crate) const CRATES: &[Crate] = &[
         aarch64: true,
     },
     Crate {
+        name: "ccol-queues",
+        dir: "queues",
+        library: true,
+        // `StaticQueue` needs word-sized CAS: native on thumbv7m/v7em, `portable-atomic` on
+        // thumbv6m and riscv32imc.
+        no_std: true,
+        features: &["std", "alloc", "portable-atomic", "loom"],
+        loom: true,
+        miri: true,
+        miri_tree_borrows: true,
+        miri_32bit: true,
+        san: true,
+        aarch64: true,
+    },
+    Crate {
         name: "ccol-specs",
         dir: "specs",
         miri: true,

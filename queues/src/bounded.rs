@@ -1,0 +1,195 @@
+//! [`LockFreeQueue`]: the heap-allocated queue of the SCQ family (bounded, capacity chosen at
+//! run time).
+
+use alloc::{boxed::Box, vec};
+use core::{fmt, mem::MaybeUninit};
+
+use crate::{
+    PushError,
+    ring::{EMPTY_SLOT, Ring, RingHeader, full_slot_value, remap},
+    scqd::{Cell, Scqd, initial_data_index},
+    sync::{atomic::AtomicUsize, cell::UnsafeCell},
+};
+
+/// A lock-free multi-producer multi-consumer FIFO queue (Nikolaev's SCQ, DISC 2019).
+///
+/// [`LockFreeQueue::bounded`] builds the bounded form: two SCQ index rings plus a data array
+/// (SCQD), allocated once at construction and never again — `capacity` cells of `T` plus
+/// `4 * capacity.next_power_of_two()` words of ring slots and six cache lines of counters.
+/// Pushes and pops only move indices between the rings with fetch-and-add and single-word
+/// compare-and-swap, so the queue works wherever word-sized atomics do (no double-width CAS),
+/// needs no memory reclamation, and its footprint is fixed.
+///
+/// # Progress
+///
+/// [`push`](Self::push) and [`pop`](Self::pop) are lock-free; no thread ever waits for
+/// another's step (a dequeuer re-reads a slot a bounded number of times at most).
+/// [`len`](Self::len), [`is_empty`](Self::is_empty), [`is_full`](Self::is_full) and
+/// [`capacity`](Self::capacity) are wait-free; the first three are approximate while
+/// operations are in flight.
+///
+/// # Linearizability
+///
+/// Every push and pop takes effect atomically at a single step: a successful push at the CAS
+/// that stores its index in the queue ring, a successful pop at the atomic OR that consumes
+/// it; a failed push (full) or pop (empty) at a moment when the queue was full or empty.
+/// Values come out in the order their pushes took effect.
+///
+/// # Capacity under concurrency
+///
+/// A value counts against the capacity from the moment its push takes a free cell until its
+/// pop has moved it out and returned the cell, so a push can report full while a pop that
+/// already returned is still giving its cell back; at no moment are more than `capacity`
+/// values in the queue.
+///
+/// # Example
+///
+/// ```
+/// use std::{sync::Arc, thread};
+///
+/// use ccol_queues::{LockFreeQueue, PushError};
+///
+/// let queue = Arc::new(LockFreeQueue::bounded(100));
+/// let producer = {
+///     let queue = Arc::clone(&queue);
+///     thread::spawn(move || {
+///         for i in 0..100 {
+///             queue.push(i).unwrap();
+///         }
+///     })
+/// };
+/// producer.join().unwrap();
+/// assert_eq!(queue.push(100), Err(PushError::Full(100)));
+/// assert_eq!((0..100).map(|_| queue.pop().unwrap()).sum::<i32>(), 4950);
+/// assert_eq!(queue.pop(), None);
+/// ```
+pub struct LockFreeQueue<T> {
+    storage: Box<Storage<T>>,
+}
+
+/// The rings' counters and slots and the data cells of one bounded queue.
+struct Storage<T> {
+    queued_header: RingHeader,
+    free_header: RingHeader,
+    queued: Box<[AtomicUsize]>,
+    free: Box<[AtomicUsize]>,
+    data: Box<[Cell<T>]>,
+}
+
+// SAFETY: as for `StaticQueue`: values move between threads through the queue (`T: Send`),
+// no reference to a value is ever shared, and cell accesses are ordered by ring hand-overs.
+unsafe impl<T: Send> Sync for LockFreeQueue<T> {}
+// SAFETY: sending the queue sends the values it owns.
+unsafe impl<T: Send> Send for LockFreeQueue<T> {}
+
+impl<T> LockFreeQueue<T> {
+    /// The largest capacity [`bounded`](Self::bounded) accepts.
+    pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 4);
+
+    /// A bounded queue holding at most `capacity` values (exactly that many; the rings are
+    /// sized to the next power of two internally).
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](Self::MAX_CAPACITY).
+    #[must_use]
+    pub fn bounded(capacity: usize) -> Self {
+        assert!(
+            capacity > 0 && capacity <= Self::MAX_CAPACITY,
+            "LockFreeQueue::bounded: capacity must be in 1..=MAX_CAPACITY, got {capacity}"
+        );
+        let half = capacity.next_power_of_two();
+        let slots = 2 * half;
+        let mut free = vec![EMPTY_SLOT; slots];
+        for position in 0..capacity {
+            free[remap(position, slots)] =
+                full_slot_value(initial_data_index::<T>(position, capacity), slots);
+        }
+        let atomics = |words: vec::Vec<usize>| words.into_iter().map(AtomicUsize::new).collect();
+        Self {
+            storage: Box::new(Storage {
+                queued_header: RingHeader::empty(),
+                free_header: RingHeader::filled(capacity, half),
+                queued: atomics(vec![EMPTY_SLOT; slots]),
+                free: atomics(free),
+                data: (0..capacity)
+                    .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+                    .collect(),
+            }),
+        }
+    }
+
+    #[inline]
+    fn core(&self) -> Scqd<'_, T> {
+        let storage = &*self.storage;
+        Scqd {
+            queued: Ring {
+                header: &storage.queued_header,
+                slots: &storage.queued,
+            },
+            free: Ring {
+                header: &storage.free_header,
+                slots: &storage.free,
+            },
+            data: &storage.data,
+        }
+    }
+
+    /// Appends `value` at the back (lock-free).
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Full`] with `value` when the queue holds `capacity` values (see
+    /// [capacity under concurrency](Self#capacity-under-concurrency)).
+    #[inline]
+    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        self.core().push(value).map_err(PushError::Full)
+    }
+
+    /// Removes the value at the front, or returns `None` if the queue is empty (lock-free).
+    #[inline]
+    pub fn pop(&self) -> Option<T> {
+        self.core().pop()
+    }
+
+    /// The number of values in the queue: exact when no push or pop is in flight, otherwise
+    /// approximate (wait-free).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.core().len()
+    }
+
+    /// Whether the queue looks empty ([`len`](Self::len) is 0; wait-free).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the queue looks full (no free cell; wait-free).
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        self.core().free.len() == 0
+    }
+
+    /// The capacity given to [`bounded`](Self::bounded) (`Some` for every queue this type
+    /// builds today; `None` is reserved for the unbounded form).
+    #[must_use]
+    pub fn capacity(&self) -> Option<usize> {
+        Some(self.storage.data.len())
+    }
+}
+
+impl<T> Drop for LockFreeQueue<T> {
+    fn drop(&mut self) {
+        self.core().drop_remaining();
+    }
+}
+
+impl<T> fmt::Debug for LockFreeQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockFreeQueue")
+            .field("len", &self.len())
+            .field("capacity", &self.storage.data.len())
+            .finish_non_exhaustive()
+    }
+}

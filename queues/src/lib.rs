@@ -1,0 +1,40 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![doc(test(
+    no_crate_inject,
+    attr(deny(warnings), allow(dead_code, unused_variables))
+))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+#[cfg(any(feature = "alloc", test))]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+use ccol_atomics::sync;
+
+mod error;
+// The rings need word-sized compare-and-swap: native, or from portable-atomic.
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod ring;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod scqd;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod static_queue;
+
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod bounded;
+
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use bounded::LockFreeQueue;
+pub use error::PushError;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub use static_queue::StaticQueue;

@@ -1,0 +1,418 @@
+//! The SCQ index ring (Nikolaev, "A Scalable, Portable, and Memory-Efficient Lock-Free FIFO
+//! Queue", DISC 2019, Figure 8; reference code `rusnikola/lfqueue`, `lfring_cas1.h`): a ring of
+//! `2n` one-word slots that holds up to `n` indices in `0..n`, built on fetch-and-add.
+//!
+//! This is the family's building block for value queues ([`crate::StaticQueue`],
+//! [`crate::LockFreeQueue`]): it moves indices, never values.
+//!
+//! # Layout
+//!
+//! `half` (`n` in the paper) is a power of two, the slot count is `2 * half`. A slot word is
+//! `cycle | safe | index`:
+//!
+//! - bits `0..=log2(half)` (mask `slots - 1`): the index, all ones (`⊥`) when the slot is empty
+//!   (indices are `< half`, so an index is never all ones);
+//! - bit value `slots`: `safe`;
+//! - the bits above: the cycle, the number of times the ring wrapped at that slot. Position
+//!   `p` (a `head` or `tail` value) has cycle `p / slots`; [`Ring::cycle_of`] puts it in the slot
+//!   layout as `(p << 1) | (2 * slots - 1)` (the low bits all ones, so comparing a slot's cycle
+//!   means OR-ing the same ones into the slot word).
+//!
+//! All cycle and position comparisons are signed differences of wrapping words
+//! ([`before`]), so the counters may wrap: only positions within half the word range of each
+//! other are ever compared.
+//!
+//! # Invariants (the paper's Section 4, restated for this code)
+//!
+//! 1. `head`, `tail` and every slot's cycle only grow (modulo wrapping).
+//! 2. Each position is claimed by exactly one enqueuer (`tail` FAA) and one dequeuer (`head`
+//!    FAA); the index an enqueuer stores at position `p` can only be consumed by the dequeuer
+//!    that claimed `p` (it matches the cycle exactly).
+//! 3. At most `half` indices are in the ring, so at least `half` slots are free: an enqueuer
+//!    whose slot was invalidated or made unsafe finds a usable one within a bounded number of
+//!    FAAs — the ring has no "full" path. **Callers never enqueue more than `half` distinct
+//!    indices** (the value queues enforce it with the free-index ring).
+//! 4. `threshold` counts the failed dequeue attempts left before the ring is certainly empty:
+//!    every enqueue resets it to `3 * half - 1`, the paper's bound on the head increments
+//!    needed to reach the last enqueued index; below that value a dequeue could report empty
+//!    while an index is present (the SPIN model's known-bad variant shows it). A negative
+//!    threshold makes dequeue return empty without touching `head`.
+//! 5. A dequeuer that fails leaves `tail >= head` (catch-up), so positions behind `head` are
+//!    never handed to enqueuers.
+//!
+//! # Cache remapping
+//!
+//! Consecutive positions go to slots `granule` apart, where a granule is the number of slot
+//! words in 128 bytes (two 64-byte lines, against the adjacent-line prefetcher): the position's
+//! low bits are rotated. Rings smaller than one granule keep the identity map (the reference
+//! code's shift would be negative there). The map is a bijection (unit-tested).
+//!
+//! # Departure from the reference code
+//!
+//! The reference dequeuer re-reads an empty slot up to 10 000 times before invalidating it,
+//! to give an enqueuer that already claimed the position time to write. Here the re-reads are
+//! bounded by [`DEQUEUE_PATIENCE`] and happen only while `tail` shows that an enqueuer has
+//! claimed the position (otherwise nobody is coming, and waiting only delays the empty
+//! answer). Either way the wait is bounded, so dequeue stays lock-free.
+
+use crate::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use ccol_arch::CachePadded;
+
+/// Bytes between the slots of consecutive positions (two 64-byte lines).
+const REMAP_BYTES: usize = 128;
+
+/// `log2` of the number of slot words in [`REMAP_BYTES`]: 4 on 64-bit targets, 5 on 32-bit.
+const REMAP_SHIFT: u32 = (REMAP_BYTES / core::mem::size_of::<usize>()).trailing_zeros();
+
+/// Re-reads of an empty slot a dequeuer makes, while its position's enqueuer is known to be
+/// in flight, before it invalidates the slot (module docs).
+pub(crate) const DEQUEUE_PATIENCE: u32 = 64;
+
+/// `a` comes strictly before `b` on the wrapping counter line.
+#[inline]
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "the signed reinterpretation of the wrapping difference is the comparison"
+)]
+pub(crate) const fn before(a: usize, b: usize) -> bool {
+    (a.wrapping_sub(b) as isize) < 0
+}
+
+/// `head`, `threshold` and `tail` of one ring, each on its own cache line.
+#[derive(Debug)]
+pub(crate) struct RingHeader {
+    head: CachePadded<AtomicUsize>,
+    threshold: CachePadded<AtomicIsize>,
+    tail: CachePadded<AtomicUsize>,
+}
+
+impl RingHeader {
+    /// The header of an empty ring.
+    #[cfg(not(ccol_loom))]
+    pub(crate) const fn empty() -> Self {
+        Self::with(0, -1)
+    }
+
+    /// The header of a ring pre-filled with `count` indices (`count <= half`) by
+    /// [`full_slot_value`], whose half size is `half`.
+    #[cfg(not(ccol_loom))]
+    pub(crate) const fn filled(count: usize, half: usize) -> Self {
+        Self::with(count, if count == 0 { -1 } else { threshold3(half) })
+    }
+
+    /// The header of an empty ring (loom's atomics have no `const` constructors).
+    #[cfg(ccol_loom)]
+    pub(crate) fn empty() -> Self {
+        Self::with(0, -1)
+    }
+
+    /// The header of a pre-filled ring (see the non-loom form).
+    #[cfg(ccol_loom)]
+    pub(crate) fn filled(count: usize, half: usize) -> Self {
+        Self::with(count, if count == 0 { -1 } else { threshold3(half) })
+    }
+
+    #[cfg(not(ccol_loom))]
+    const fn with(tail: usize, threshold: isize) -> Self {
+        Self {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            threshold: CachePadded::new(AtomicIsize::new(threshold)),
+            tail: CachePadded::new(AtomicUsize::new(tail)),
+        }
+    }
+
+    #[cfg(ccol_loom)]
+    fn with(tail: usize, threshold: isize) -> Self {
+        Self {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            threshold: CachePadded::new(AtomicIsize::new(threshold)),
+            tail: CachePadded::new(AtomicUsize::new(tail)),
+        }
+    }
+}
+
+/// `3 * half - 1`: the threshold every enqueue restores (module docs, invariant 4).
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "half is at most usize::MAX / 4 (the slot array must fit in memory)"
+)]
+pub(crate) const fn threshold3(half: usize) -> isize {
+    (3 * half - 1) as isize
+}
+
+/// The initial word of a slot no index has used: cycle −1 (older than every position), safe,
+/// `⊥`.
+pub(crate) const EMPTY_SLOT: usize = usize::MAX;
+
+/// The initial word, for a ring with `slots` slots, of the slot that position `position`
+/// (`< slots`, cycle 0) maps to in a pre-filled ring, holding `index`: exactly what an enqueue
+/// at that position would have stored.
+pub(crate) const fn full_slot_value(index: usize, slots: usize) -> usize {
+    slots | index
+}
+
+/// The slot of position `position` in a ring of `slots` slots (module docs, "Cache
+/// remapping").
+#[inline]
+pub(crate) const fn remap(position: usize, slots: usize) -> usize {
+    rotate_low_bits(position, slots, REMAP_SHIFT)
+}
+
+/// Rotates the low `log2(size)` bits of `value` left by `shift` bits (identity when `size`
+/// is below `2^shift`): consecutive values land `2^shift` apart.
+#[inline]
+pub(crate) const fn rotate_low_bits(value: usize, size: usize, shift: u32) -> usize {
+    let bits = size.trailing_zeros();
+    let low = value & (size - 1);
+    if bits <= shift {
+        low
+    } else {
+        (low >> (bits - shift)) | ((low << shift) & (size - 1))
+    }
+}
+
+/// One ring: its header and its `2 * half` slots (a power of two, at least 2).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ring<'a> {
+    pub(crate) header: &'a RingHeader,
+    pub(crate) slots: &'a [AtomicUsize],
+}
+
+impl Ring<'_> {
+    /// Half the slot count: the most indices the ring may hold.
+    #[inline]
+    fn half(self) -> usize {
+        self.slots.len() / 2
+    }
+
+    /// Position `p`'s cycle in the slot layout (module docs).
+    #[inline]
+    fn cycle_of(self, position: usize) -> usize {
+        (position << 1) | (2 * self.slots.len() - 1)
+    }
+
+    /// Enqueues `index` (`< half`; the caller guarantees at most `half` indices are in the
+    /// ring). Lock-free; linearizes at the slot CAS.
+    pub(crate) fn enqueue(self, index: usize) {
+        let slots = self.slots.len();
+        let low = 2 * slots - 1;
+        debug_assert!(index < self.half());
+        loop {
+            // AcqRel: Acquire pairs with the catch-up CAS of a dequeuer that moved `tail`
+            // (and with earlier FAAs), Release is not needed by any reader of `tail` but
+            // keeps the reference's ordering (ALGORITHMS.md §0.4).
+            let tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
+            let cycle = self.cycle_of(tail);
+            let slot = &self.slots[remap(tail, slots)];
+            // Acquire: pairs with the Release of the dequeuer's OR/CAS that last wrote the
+            // slot, so this enqueue's write comes after that dequeue in the slot's order.
+            let mut entry = slot.load(Ordering::Acquire);
+            loop {
+                let entry_cycle = entry | low;
+                let usable = before(entry_cycle, cycle)
+                    && (entry == entry_cycle
+                        || (entry == entry_cycle ^ slots
+                            // Acquire: pairs with the dequeuers' `head` FAAs; an unsafe slot
+                            // may be reused only while no dequeuer has passed this position.
+                            && !before(tail, self.header.head.load(Ordering::Acquire))));
+                if !usable {
+                    break;
+                }
+                // Release: publishes what the caller wrote for `index` (the value queues'
+                // data cell) to the dequeuer whose Acquire load reads this word. Acquire on
+                // failure: the fresh word is re-examined like the first load.
+                match slot.compare_exchange_weak(
+                    entry,
+                    (cycle ^ (slots - 1)) | index,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => {
+                        let full = threshold3(self.half());
+                        // SeqCst (load and store), as the reference: the threshold's argument
+                        // is over a single total order of these accesses and the dequeuers'
+                        // decrements.
+                        if self.header.threshold.load(Ordering::SeqCst) != full {
+                            self.header.threshold.store(full, Ordering::SeqCst);
+                        }
+                        return;
+                    }
+                    Err(current) => entry = current,
+                }
+            }
+        }
+    }
+
+    /// Dequeues an index, or `None` when the ring is empty. Lock-free; linearizes at the
+    /// slot OR on success, and on failure at a point where the ring was empty (the paper's
+    /// Lemma 5: the threshold or the catch-up check).
+    pub(crate) fn dequeue(self) -> Option<usize> {
+        // SeqCst: see `enqueue`'s threshold store.
+        if self.header.threshold.load(Ordering::SeqCst) < 0 {
+            return None;
+        }
+        let slots = self.slots.len();
+        let low = 2 * slots - 1;
+        loop {
+            // AcqRel: as `enqueue`'s `tail` FAA; its Acquire side orders this dequeuer after
+            // the dequeuers that claimed earlier positions.
+            let head = self.header.head.fetch_add(1, Ordering::AcqRel);
+            let cycle = self.cycle_of(head);
+            let slot = &self.slots[remap(head, slots)];
+            let mut patience = DEQUEUE_PATIENCE;
+            // Acquire: pairs with the enqueuer's Release CAS (the index and what it guards).
+            let mut entry = slot.load(Ordering::Acquire);
+            loop {
+                let entry_cycle = entry | low;
+                if entry_cycle == cycle {
+                    // This position's enqueuer stored its index here; only this dequeuer may
+                    // consume it. OR-ing in ⊥ cannot fail (wait-free consume). AcqRel: the
+                    // Release side orders the caller's later use of the index (reading the
+                    // data cell) before the slot can be reused by the next cycle's enqueuer.
+                    let previous = slot.fetch_or(slots - 1, Ordering::AcqRel);
+                    return Some(previous & (slots - 1));
+                }
+                if !before(entry_cycle, cycle) {
+                    break; // already a later cycle: nothing to do at this slot
+                }
+                let replacement = if (entry | slots) != entry_cycle {
+                    // An older index still waits for its own dequeuer: mark the slot unsafe
+                    // so no enqueuer of a later cycle uses it before that dequeuer passes.
+                    let unsafe_entry = entry & !slots;
+                    if unsafe_entry == entry {
+                        break;
+                    }
+                    unsafe_entry
+                } else {
+                    // Empty and older: this position's enqueuer has not written yet. Wait
+                    // briefly if it has claimed the position, then take the slot into this
+                    // cycle (keeping the safe bit) so that enqueuer must retry elsewhere.
+                    // Acquire: pairs with the enqueuer's `tail` FAA.
+                    if patience > 0 && before(head, self.header.tail.load(Ordering::Acquire)) {
+                        patience -= 1;
+                        core::hint::spin_loop();
+                        // Acquire: as the first load of the slot.
+                        entry = slot.load(Ordering::Acquire);
+                        continue;
+                    }
+                    cycle ^ (!entry & slots)
+                };
+                // AcqRel/Acquire: as the enqueuer's slot CAS (one total order per slot).
+                match slot.compare_exchange_weak(
+                    entry,
+                    replacement,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(current) => entry = current,
+                }
+            }
+            // Acquire: pairs with the enqueuers' `tail` FAAs.
+            let tail = self.header.tail.load(Ordering::Acquire);
+            if !before(head.wrapping_add(1), tail) {
+                self.catch_up(tail, head.wrapping_add(1));
+                // SeqCst: see `enqueue`'s threshold store.
+                self.header.threshold.fetch_sub(1, Ordering::SeqCst);
+                return None;
+            }
+            // SeqCst: see `enqueue`'s threshold store.
+            if self.header.threshold.fetch_sub(1, Ordering::SeqCst) <= 0 {
+                return None;
+            }
+        }
+    }
+
+    /// Moves `tail` up to `head` when dequeuers overtook it, so no enqueuer claims a position
+    /// its dequeuer has already abandoned (invariant 5).
+    fn catch_up(self, mut tail: usize, mut head: usize) {
+        // AcqRel/Acquire: ordered with the FAAs on `tail` and `head` (same locations).
+        while let Err(current) =
+            self.header
+                .tail
+                .compare_exchange_weak(tail, head, Ordering::AcqRel, Ordering::Acquire)
+        {
+            tail = current;
+            // Acquire: as in `dequeue`.
+            head = self.header.head.load(Ordering::Acquire);
+            if !before(tail, head) {
+                break;
+            }
+        }
+    }
+
+    /// Indices in the ring, approximately: `tail - head` clamped to `0..=half`. Wait-free;
+    /// exact when no operation is in flight.
+    pub(crate) fn len(self) -> usize {
+        // Acquire loads: a snapshot of two counters that move independently, documented as
+        // approximate; the orderings only keep it coherent with this thread's own operations.
+        let head = self.header.head.load(Ordering::Acquire);
+        let tail = self.header.tail.load(Ordering::Acquire);
+        if before(head, tail) {
+            tail.wrapping_sub(head).min(self.half())
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remap_is_a_bijection_that_spreads_consecutive_positions() {
+        for slots in [2usize, 4, 8, 16, 32, 64, 256, 4096] {
+            let mut seen = alloc::vec![false; slots];
+            for position in 0..slots {
+                let slot = remap(position, slots);
+                assert!(!seen[slot], "slot {slot} hit twice for {slots} slots");
+                seen[slot] = true;
+            }
+            let granule = 1usize << REMAP_SHIFT;
+            if slots > granule {
+                assert_eq!(
+                    remap(1, slots),
+                    granule,
+                    "consecutive positions one granule apart"
+                );
+                assert_eq!(
+                    remap(slots + 1, slots),
+                    remap(1, slots),
+                    "period is the slot count"
+                );
+            } else {
+                assert!((0..slots).all(|p| remap(p, slots) == p));
+            }
+        }
+    }
+
+    #[test]
+    fn before_is_wrap_safe() {
+        assert!(before(1, 2));
+        assert!(!before(2, 2));
+        assert!(before(usize::MAX, 0));
+        assert!(!before(0, usize::MAX));
+        assert!(before(usize::MAX - 3, 5));
+    }
+
+    #[test]
+    fn slot_words_decode_as_the_layout_says() {
+        let slots = 8;
+        let low = 2 * slots - 1;
+        // Position 3 (cycle 0) and position 11 (cycle 1) of an 8-slot ring.
+        let word = full_slot_value(5, slots);
+        assert_eq!(
+            word | low,
+            (3usize << 1) | low,
+            "cycle 0 matches position 3"
+        );
+        assert_ne!(word | low, (11usize << 1) | low);
+        assert_eq!(word & (slots - 1), 5);
+        assert_eq!(word & slots, slots, "safe");
+        assert!(
+            before(EMPTY_SLOT | low, low),
+            "an unused slot is older than cycle 0"
+        );
+    }
+}
