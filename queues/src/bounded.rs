@@ -8,6 +8,7 @@ use crate::{
     PushError,
     ring::{EMPTY_SLOT, Ring, RingHeader, full_slot_value, remap},
     scqd::{Cell, Scqd, initial_data_index},
+    stats::Stats,
     sync::{atomic::AtomicUsize, cell::UnsafeCell},
 };
 
@@ -74,6 +75,7 @@ struct Storage<T> {
     queued: Box<[AtomicUsize]>,
     free: Box<[AtomicUsize]>,
     data: Box<[Cell<T>]>,
+    stats: Stats,
 }
 
 // SAFETY: as for `StaticQueue`: values move between threads through the queue (`T: Send`),
@@ -115,6 +117,7 @@ impl<T> LockFreeQueue<T> {
                 data: (0..capacity)
                     .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
                     .collect(),
+                stats: Stats::new(),
             }),
         }
     }
@@ -132,6 +135,7 @@ impl<T> LockFreeQueue<T> {
                 slots: &storage.free,
             },
             data: &storage.data,
+            stats: &storage.stats,
         }
     }
 
@@ -165,6 +169,17 @@ impl<T> LockFreeQueue<T> {
         self.len() == 0
     }
 
+    /// A snapshot of the queue's counters (feature `stats`; loom builds report zeros).
+    #[cfg(feature = "stats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+    #[must_use]
+    pub fn stats(&self) -> crate::QueueStats {
+        self.storage.stats.snapshot(
+            &self.storage.queued_header.stats,
+            &self.storage.free_header.stats,
+        )
+    }
+
     /// Whether the queue looks full (no free cell; wait-free).
     #[must_use]
     pub fn is_full(&self) -> bool {
@@ -177,6 +192,10 @@ impl<T> LockFreeQueue<T> {
     pub fn capacity(&self) -> Option<usize> {
         Some(self.storage.data.len())
     }
+}
+
+crate::queue::forward_queue! {
+    impl [T] for LockFreeQueue<T> { capacity: |queue| queue.capacity() }
 }
 
 impl<T> Drop for LockFreeQueue<T> {

@@ -15,6 +15,8 @@ extern crate std;
 use ccol_atomics::sync;
 
 mod error;
+mod queue;
+mod stats;
 // The rings need word-sized compare-and-swap: native, or from portable-atomic.
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod ring;
@@ -36,5 +38,9 @@ mod bounded;
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use bounded::LockFreeQueue;
 pub use error::PushError;
+pub use queue::Queue;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use static_queue::StaticQueue;
+#[cfg(feature = "stats")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+pub use stats::QueueStats;

@@ -55,7 +55,12 @@
 //! claimed the position (otherwise nobody is coming, and waiting only delays the empty
 //! answer). Either way the wait is bounded, so dequeue stays lock-free.
 
-use crate::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+#[cfg(feature = "stats")]
+use crate::stats::RingStats;
+use crate::{
+    stats::stat,
+    sync::atomic::{AtomicIsize, AtomicUsize, Ordering},
+};
 use ccol_arch::CachePadded;
 
 /// Bytes between the slots of consecutive positions (two 64-byte lines).
@@ -84,6 +89,9 @@ pub(crate) struct RingHeader {
     head: CachePadded<AtomicUsize>,
     threshold: CachePadded<AtomicIsize>,
     tail: CachePadded<AtomicUsize>,
+    /// Counters of the `stats` feature (a field only with the feature).
+    #[cfg(feature = "stats")]
+    pub(crate) stats: CachePadded<RingStats>,
 }
 
 impl RingHeader {
@@ -118,6 +126,8 @@ impl RingHeader {
             head: CachePadded::new(AtomicUsize::new(0)),
             threshold: CachePadded::new(AtomicIsize::new(threshold)),
             tail: CachePadded::new(AtomicUsize::new(tail)),
+            #[cfg(feature = "stats")]
+            stats: CachePadded::new(RingStats::new()),
         }
     }
 
@@ -127,6 +137,8 @@ impl RingHeader {
             head: CachePadded::new(AtomicUsize::new(0)),
             threshold: CachePadded::new(AtomicIsize::new(threshold)),
             tail: CachePadded::new(AtomicUsize::new(tail)),
+            #[cfg(feature = "stats")]
+            stats: CachePadded::new(RingStats::new()),
         }
     }
 }
@@ -240,6 +252,7 @@ impl Ring<'_> {
                     Err(current) => entry = current,
                 }
             }
+            stat!(self.header.stats.retries.increment());
         }
     }
 
@@ -308,6 +321,7 @@ impl Ring<'_> {
                     Err(current) => entry = current,
                 }
             }
+            stat!(self.header.stats.retries.increment());
             // Acquire: pairs with the enqueuers' `tail` FAAs.
             let tail = self.header.tail.load(Ordering::Acquire);
             if !before(head.wrapping_add(1), tail) {
@@ -318,6 +332,7 @@ impl Ring<'_> {
             }
             // SeqCst: see `enqueue`'s threshold store.
             if self.header.threshold.fetch_sub(1, Ordering::SeqCst) <= 0 {
+                stat!(self.header.stats.threshold_exhaustions.increment());
                 return None;
             }
         }

@@ -19,6 +19,7 @@ use core::mem::MaybeUninit;
 
 use crate::{
     ring::{Ring, rotate_low_bits},
+    stats::{Stats, stat},
     sync::cell::UnsafeCell,
 };
 
@@ -31,6 +32,11 @@ pub(crate) struct Scqd<'a, T> {
     pub(crate) queued: Ring<'a>,
     pub(crate) free: Ring<'a>,
     pub(crate) data: &'a [Cell<T>],
+    #[cfg_attr(
+        not(feature = "stats"),
+        allow(dead_code, reason = "counters exist only with the feature")
+    )]
+    pub(crate) stats: &'a Stats,
 }
 
 impl<T> Scqd<'_, T> {
@@ -40,6 +46,7 @@ impl<T> Scqd<'_, T> {
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
         let Some(index) = self.free.dequeue() else {
+            stat!(self.stats.full_rejections.increment());
             return Err(value);
         };
         self.data[index].with_mut(|cell| {
@@ -49,6 +56,10 @@ impl<T> Scqd<'_, T> {
             unsafe { (*cell).write(value) };
         });
         self.queued.enqueue(index);
+        stat!(
+            self.stats.pushes.increment();
+            self.stats.peak_len.raise_to(self.len());
+        );
         Ok(())
     }
 
@@ -56,7 +67,14 @@ impl<T> Scqd<'_, T> {
     /// `queued` slot OR (success) or where `queued` was empty.
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
-        let index = self.queued.dequeue()?;
+        #[allow(
+            clippy::question_mark,
+            reason = "the empty path counts an empty pop with the `stats` feature"
+        )]
+        let Some(index) = self.queued.dequeue() else {
+            stat!(self.stats.empty_pops.increment());
+            return None;
+        };
         let value = self.data[index].with(|cell| {
             // SAFETY: `index` came from `queued`, so this call owns the cell and the push that
             // enqueued it wrote a value first (its Release CAS on the `queued` slot pairs with
@@ -65,6 +83,7 @@ impl<T> Scqd<'_, T> {
             unsafe { (*cell).assume_init_read() }
         });
         self.free.enqueue(index);
+        stat!(self.stats.pops.increment());
         Some(value)
     }
 

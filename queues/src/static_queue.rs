@@ -6,6 +6,7 @@ use crate::{
     PushError,
     ring::{EMPTY_SLOT, Ring, RingHeader, full_slot_value, remap},
     scqd::{Cell, Scqd, initial_data_index},
+    stats::Stats,
     sync::{atomic::AtomicUsize, cell::UnsafeCell},
 };
 
@@ -58,6 +59,7 @@ pub struct StaticQueue<T, const N: usize> {
     queued: [[AtomicUsize; N]; 2],
     free: [[AtomicUsize; N]; 2],
     data: [Cell<T>; N],
+    stats: Stats,
 }
 
 // SAFETY: values move between threads through the queue (push on one, pop on another), so
@@ -93,6 +95,7 @@ impl<T, const N: usize> StaticQueue<T, N> {
             queued: [const { [const { AtomicUsize::new(EMPTY_SLOT) }; N] }; 2],
             free,
             data: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
+            stats: Stats::new(),
         }
     }
 
@@ -118,6 +121,7 @@ impl<T, const N: usize> StaticQueue<T, N> {
                 core::array::from_fn(|i| AtomicUsize::new(free_word(half * N + i)))
             }),
             data: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            stats: Stats::new(),
         }
     }
 
@@ -133,6 +137,7 @@ impl<T, const N: usize> StaticQueue<T, N> {
                 slots: self.free.as_flattened(),
             },
             data: &self.data,
+            stats: &self.stats,
         }
     }
 
@@ -166,6 +171,15 @@ impl<T, const N: usize> StaticQueue<T, N> {
         self.len() == 0
     }
 
+    /// A snapshot of the queue's counters (feature `stats`; loom builds report zeros).
+    #[cfg(feature = "stats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+    #[must_use]
+    pub fn stats(&self) -> crate::QueueStats {
+        self.stats
+            .snapshot(&self.queued_header.stats, &self.free_header.stats)
+    }
+
     /// Whether the queue looks full (no free cell; wait-free).
     #[must_use]
     pub fn is_full(&self) -> bool {
@@ -177,6 +191,10 @@ impl<T, const N: usize> StaticQueue<T, N> {
     pub const fn capacity(&self) -> usize {
         N
     }
+}
+
+crate::queue::forward_queue! {
+    impl [T, const N: usize] for StaticQueue<T, N> { capacity: |queue| Some(queue.capacity()) }
 }
 
 #[cfg(not(ccol_loom))]

@@ -1,0 +1,195 @@
+//! Counters of the `stats` feature and their snapshot, [`QueueStats`].
+//!
+//! Without the feature, [`Stats`] and [`RingStats`] are empty and `stat!` expands to nothing,
+//! so the hot paths carry no counter code at all. With it, every counter is a `Relaxed`
+//! increment of a shared word (and the peak length a `fetch_max` after every push): that
+//! costs cache-line traffic between threads, so measure throughput without it.
+//!
+//! Counters are `usize` so that [`StaticQueue`](crate::StaticQueue) keeps its `const`
+//! constructor on targets without 64-bit atomics; on 32-bit targets they wrap after 2^32
+//! events.
+
+#[cfg(feature = "stats")]
+use crate::sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs `$body` (a counter update) only with the `stats` feature, and never under loom,
+/// where counters would only grow the state space.
+macro_rules! stat {
+    ($($body:tt)*) => {
+        #[cfg(all(feature = "stats", not(ccol_loom)))]
+        {
+            $($body)*
+        }
+    };
+}
+pub(crate) use stat;
+
+/// One `Relaxed` counter.
+#[cfg(feature = "stats")]
+#[derive(Debug)]
+pub(crate) struct Counter(AtomicUsize);
+
+#[cfg(feature = "stats")]
+impl Counter {
+    #[cfg(not(ccol_loom))]
+    const fn new() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
+    #[cfg(ccol_loom)]
+    fn new() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
+    #[inline]
+    #[cfg_attr(ccol_loom, allow(dead_code, reason = "counters are off under loom"))]
+    pub(crate) fn increment(&self) {
+        // Relaxed: a statistic; nothing is ordered by it.
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    #[cfg_attr(ccol_loom, allow(dead_code, reason = "counters are off under loom"))]
+    pub(crate) fn raise_to(&self, value: usize) {
+        // Relaxed: as above.
+        self.0.fetch_max(value, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        // Relaxed: as above.
+        self.0.load(Ordering::Relaxed) as u64
+    }
+}
+
+/// Declares a counter struct with a `const` (non-loom) or plain (loom) `new`.
+macro_rules! counters {
+    ($(#[$meta:meta])* $name:ident { $($field:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        pub(crate) struct $name {
+            $(
+                #[cfg(feature = "stats")]
+                pub(crate) $field: Counter,
+            )*
+        }
+
+        #[cfg_attr(
+            not(feature = "stats"),
+            allow(dead_code, reason = "without the feature only the queue's empty struct is built")
+        )]
+        impl $name {
+            #[cfg(not(ccol_loom))]
+            pub(crate) const fn new() -> Self {
+                Self { $( #[cfg(feature = "stats")] $field: Counter::new(), )* }
+            }
+
+            #[cfg(ccol_loom)]
+            pub(crate) fn new() -> Self {
+                Self { $( #[cfg(feature = "stats")] $field: Counter::new(), )* }
+            }
+        }
+    };
+}
+
+#[cfg(feature = "stats")]
+counters! {
+    /// The counters of one index ring (only with the `stats` feature).
+    RingStats { retries, threshold_exhaustions }
+}
+
+counters! {
+    /// The counters of one queue (empty without the `stats` feature).
+    Stats { pushes, pops, full_rejections, empty_pops, peak_len }
+}
+
+#[cfg(feature = "stats")]
+impl Stats {
+    /// The snapshot, with the ring counters of the queue's two rings.
+    pub(crate) fn snapshot(&self, queued: &RingStats, free: &RingStats) -> QueueStats {
+        QueueStats {
+            pushes: self.pushes.get(),
+            pops: self.pops.get(),
+            full_rejections: self.full_rejections.get(),
+            empty_pops: self.empty_pops.get(),
+            threshold_exhaustions: queued.threshold_exhaustions.get(),
+            retries: queued.retries.get() + free.retries.get(),
+            peak_len: self.peak_len.get(),
+        }
+    }
+}
+
+/// A snapshot of one queue's counters (feature `stats`).
+///
+/// Each field is read separately with `Relaxed` loads, so under concurrency the fields may
+/// come from slightly different moments.
+#[cfg(feature = "stats")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueStats {
+    /// Successful pushes.
+    pub pushes: u64,
+    /// Successful pops.
+    pub pops: u64,
+    /// Pushes that found the queue full and handed the value back.
+    pub full_rejections: u64,
+    /// Pops that found the queue empty.
+    pub empty_pops: u64,
+    /// Empty pops that gave up because the queue ring's threshold ran out (the paper's
+    /// bound on failed attempts after the last enqueue), rather than at the fast empty check
+    /// or the catch-up test.
+    pub threshold_exhaustions: u64,
+    /// Ring positions claimed in vain (an enqueuer's slot was taken or unsafe, a dequeuer's
+    /// slot held nothing for it), both rings: the cost of contention.
+    pub retries: u64,
+    /// The largest length a push has observed right after it took effect.
+    pub peak_len: u64,
+}
+
+#[cfg(all(test, feature = "stats", not(ccol_loom)))]
+mod tests {
+    use crate::{LockFreeQueue, StaticQueue};
+
+    #[test]
+    fn counters_follow_the_operations() {
+        let queue: StaticQueue<u32, 4> = StaticQueue::new();
+        assert_eq!(queue.pop(), None);
+        for i in 0..4 {
+            queue.push(i).unwrap();
+        }
+        assert!(queue.push(4).is_err());
+        assert_eq!(queue.pop(), Some(0));
+        let stats = queue.stats();
+        assert_eq!(
+            (
+                stats.pushes,
+                stats.pops,
+                stats.full_rejections,
+                stats.empty_pops
+            ),
+            (4, 1, 1, 1)
+        );
+        assert_eq!(stats.peak_len, 4);
+        // The full push claimed one free-ring position in vain (and caught `tail` up); the
+        // first empty pop returned at the negative threshold without claiming any.
+        assert_eq!(stats.retries, 1);
+    }
+
+    #[test]
+    fn empty_pops_stop_claiming_positions_once_the_threshold_runs_out() {
+        // Capacity 1: half 1, two slots, threshold 3 * 1 - 1 = 2 after a push. Each failing
+        // pop on the empty ring claims a position, catches `tail` up and decrements the
+        // threshold: 2 -> 1 -> 0 -> -1, so exactly 3 pops claim positions and the rest
+        // return at the fast check without touching `head`.
+        let queue = LockFreeQueue::bounded(1);
+        queue.push(7).unwrap();
+        assert_eq!(queue.pop(), Some(7));
+        for _ in 0..10 {
+            assert_eq!(queue.pop(), None);
+        }
+        let stats = queue.stats();
+        assert_eq!(stats.empty_pops, 10);
+        assert_eq!(stats.retries, 3, "then the fast empty path, no more claims");
+        queue.push(8).unwrap();
+        assert_eq!(queue.pop(), Some(8), "a push restores the threshold");
+    }
+}
