@@ -14,7 +14,7 @@
 //! Modules: [`registry`] (what a benchmark is; the API benchmark files use), [`harness`]
 //! (runner, repetitions, medians), [`load`] (background-load detection), [`cli`], [`output`]
 //! (tables, JSON lines, markdown), [`svg`] (plots). Benchmarks: [`ceilings`], [`primitives`],
-//! [`reclaim`], [`stack`].
+//! [`reclaim`], [`stack`], [`queue`].
 //!
 //! # Noise on a shared machine
 //!
@@ -65,6 +65,8 @@ mod load;
 mod output;
 #[path = "family/primitives.rs"]
 mod primitives;
+#[path = "family/queue.rs"]
+mod queue;
 #[path = "family/reclaim.rs"]
 mod reclaim;
 #[path = "family/registry.rs"]
@@ -83,6 +85,7 @@ const GROUPS: &[fn(&mut registry::Registry)] = &[
     primitives::register,
     reclaim::register,
     stack::register,
+    queue::register,
 ];
 
 fn main() -> ExitCode {

@@ -93,6 +93,10 @@ macro_rules! scheme_aliases {
         pub type Shared<'g, T> = ccol_reclaim::Shared<'g, T, Scheme>;
         /// A lock-free stack with elimination backoff, reclaimed through this scheme.
         pub type LockFreeStack<T> = ccol_stack::LockFreeStack<T, Scheme>;
+        /// A lock-free FIFO queue (SCQ; bounded, or unbounded with segments reclaimed through
+        /// this scheme). Needs 64-bit pointers.
+        #[cfg(target_pointer_width = "64")]
+        pub type LockFreeQueue<T> = ccol_queues::LockFreeQueue<T, Scheme>;
     };
 }
 
@@ -151,12 +155,21 @@ pub mod queues {
     pub use ccol_queues::*;
 }
 
+/// A lock-free FIFO queue (SCQ; bounded, or unbounded with segments reclaimed through
+/// [`DefaultScheme`]). Needs 64-bit pointers.
+#[cfg(all(
+    any(feature = "ibr", feature = "debra"),
+    target_has_atomic = "64",
+    target_pointer_width = "64"
+))]
+pub type LockFreeQueue<T> = ccol_queues::LockFreeQueue<T, DefaultScheme>;
+
 #[cfg(all(
     feature = "alloc",
     any(target_has_atomic = "ptr", feature = "portable-atomic")
 ))]
 #[doc(no_inline)]
-pub use ccol_queues::LockFreeQueue;
+pub use ccol_queues::BoundedQueue;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 #[doc(no_inline)]
 pub use ccol_queues::StaticQueue;

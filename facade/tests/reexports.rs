@@ -140,7 +140,19 @@ fn stack_module_and_aliases_are_ccol_stack() {
 fn queues_are_ccol_queues() {
     assert_eq!(
         TypeId::of::<ccol::LockFreeQueue<u64>>(),
-        TypeId::of::<ccol_queues::LockFreeQueue<u64>>()
+        TypeId::of::<ccol_queues::LockFreeQueue<u64, ccol::DefaultScheme>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::ibr::LockFreeQueue<u64>>(),
+        TypeId::of::<ccol_queues::LockFreeQueue<u64, ccol_reclaim::Ibr>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::debra::LockFreeQueue<u64>>(),
+        TypeId::of::<ccol_queues::LockFreeQueue<u64, ccol_reclaim::Debra>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::BoundedQueue<u64>>(),
+        TypeId::of::<ccol_queues::BoundedQueue<u64>>()
     );
     assert_eq!(
         TypeId::of::<ccol::StaticQueue<u64, 4>>(),

@@ -1,5 +1,5 @@
-//! [`LockFreeQueue`]: the heap-allocated queue of the SCQ family (bounded, capacity chosen at
-//! run time).
+//! [`BoundedQueue`]: the SCQD queue in storage allocated once, capacity chosen at run time;
+//! its [`Storage`] is also the segment of the unbounded queue.
 
 use alloc::{boxed::Box, vec};
 use core::{fmt, mem::MaybeUninit};
@@ -12,9 +12,11 @@ use crate::{
     sync::{atomic::AtomicUsize, cell::UnsafeCell},
 };
 
-/// A lock-free multi-producer multi-consumer FIFO queue (Nikolaev's SCQ, DISC 2019).
+/// A bounded lock-free multi-producer multi-consumer FIFO queue (Nikolaev's SCQ, DISC 2019),
+/// with no memory reclamation: the bounded form of [`LockFreeQueue`](crate::LockFreeQueue),
+/// usable on its own where no reclamation scheme is wanted.
 ///
-/// [`LockFreeQueue::bounded`] builds the bounded form: two SCQ index rings plus a data array
+/// It is two SCQ index rings plus a data array
 /// (SCQD), allocated once at construction and never again — `capacity` cells of `T` plus
 /// `4 * capacity.next_power_of_two()` words of ring slots and six cache lines of counters.
 /// Pushes and pops only move indices between the rings with fetch-and-add and single-word
@@ -48,9 +50,9 @@ use crate::{
 /// ```
 /// use std::{sync::Arc, thread};
 ///
-/// use ccol_queues::{LockFreeQueue, PushError};
+/// use ccol_queues::{BoundedQueue, PushError};
 ///
-/// let queue = Arc::new(LockFreeQueue::bounded(100));
+/// let queue = Arc::new(BoundedQueue::new(100));
 /// let producer = {
 ///     let queue = Arc::clone(&queue);
 ///     thread::spawn(move || {
@@ -64,42 +66,27 @@ use crate::{
 /// assert_eq!((0..100).map(|_| queue.pop().unwrap()).sum::<i32>(), 4950);
 /// assert_eq!(queue.pop(), None);
 /// ```
-pub struct LockFreeQueue<T> {
+pub struct BoundedQueue<T> {
     storage: Box<Storage<T>>,
+    stats: Stats,
 }
 
-/// The rings' counters and slots and the data cells of one bounded queue.
-struct Storage<T> {
+/// The rings' counters and slots and the data cells of one bounded queue (or of one segment
+/// of an unbounded queue). Dropping it drops the values still in it.
+pub(crate) struct Storage<T> {
     queued_header: RingHeader,
     free_header: RingHeader,
     queued: Box<[AtomicUsize]>,
     free: Box<[AtomicUsize]>,
     data: Box<[Cell<T>]>,
-    stats: Stats,
+    /// A segment of an unbounded queue (its queue ring is viewed as finalizable).
+    finalizable: bool,
 }
 
-// SAFETY: as for `StaticQueue`: values move between threads through the queue (`T: Send`),
-// no reference to a value is ever shared, and cell accesses are ordered by ring hand-overs.
-unsafe impl<T: Send> Sync for LockFreeQueue<T> {}
-// SAFETY: sending the queue sends the values it owns.
-unsafe impl<T: Send> Send for LockFreeQueue<T> {}
-
-impl<T> LockFreeQueue<T> {
-    /// The largest capacity [`bounded`](Self::bounded) accepts.
-    pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 4);
-
-    /// A bounded queue holding at most `capacity` values (exactly that many; the rings are
-    /// sized to the next power of two internally).
-    ///
-    /// # Panics
-    ///
-    /// If `capacity` is 0 or above [`MAX_CAPACITY`](Self::MAX_CAPACITY).
-    #[must_use]
-    pub fn bounded(capacity: usize) -> Self {
-        assert!(
-            capacity > 0 && capacity <= Self::MAX_CAPACITY,
-            "LockFreeQueue::bounded: capacity must be in 1..=MAX_CAPACITY, got {capacity}"
-        );
+impl<T> Storage<T> {
+    /// Empty storage for `capacity` values (`1..=MAX_CAPACITY`, checked by the callers);
+    /// `finalizable` for a segment of an unbounded queue.
+    pub(crate) fn new(capacity: usize, finalizable: bool) -> Self {
         let half = capacity.next_power_of_two();
         let slots = 2 * half;
         let mut free = vec![EMPTY_SLOT; slots];
@@ -109,34 +96,94 @@ impl<T> LockFreeQueue<T> {
         }
         let atomics = |words: vec::Vec<usize>| words.into_iter().map(AtomicUsize::new).collect();
         Self {
-            storage: Box::new(Storage {
-                queued_header: RingHeader::empty(),
-                free_header: RingHeader::filled(capacity, half),
-                queued: atomics(vec![EMPTY_SLOT; slots]),
-                free: atomics(free),
-                data: (0..capacity)
-                    .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
-                    .collect(),
-                stats: Stats::new(),
-            }),
+            queued_header: RingHeader::empty(),
+            free_header: RingHeader::filled(capacity, half),
+            queued: atomics(vec![EMPTY_SLOT; slots]),
+            free: atomics(free),
+            data: (0..capacity)
+                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+                .collect(),
+            finalizable,
+        }
+    }
+
+    /// The capacity.
+    pub(crate) fn capacity(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The queue over this storage, counting into `stats`.
+    #[inline]
+    pub(crate) fn core<'a, const FINALIZABLE: bool>(
+        &'a self,
+        stats: &'a Stats,
+    ) -> Scqd<'a, T, FINALIZABLE> {
+        debug_assert_eq!(self.finalizable, FINALIZABLE);
+        Scqd {
+            queued: Ring {
+                header: &self.queued_header,
+                slots: &self.queued,
+            },
+            free: Ring {
+                header: &self.free_header,
+                slots: &self.free,
+            },
+            data: &self.data,
+            stats,
+        }
+    }
+
+    /// The ring counters of the `stats` feature: (queue ring, free ring).
+    #[cfg(feature = "stats")]
+    pub(crate) fn ring_stats(&self) -> (&crate::stats::RingStats, &crate::stats::RingStats) {
+        (&self.queued_header.stats, &self.free_header.stats)
+    }
+}
+
+impl<T> Drop for Storage<T> {
+    fn drop(&mut self) {
+        // A segment's `tail` may carry the finalization bit, which only the finalizable view
+        // masks; a bounded queue's `tail` uses the whole word (`ring` module docs).
+        let stats = Stats::new();
+        if self.finalizable {
+            self.core::<true>(&stats).drop_remaining();
+        } else {
+            self.core::<false>(&stats).drop_remaining();
+        }
+    }
+}
+
+// SAFETY: as for `StaticQueue`: values move between threads through the queue (`T: Send`),
+// no reference to a value is ever shared, and cell accesses are ordered by ring hand-overs.
+unsafe impl<T: Send> Sync for BoundedQueue<T> {}
+// SAFETY: sending the queue sends the values it owns.
+unsafe impl<T: Send> Send for BoundedQueue<T> {}
+
+impl<T> BoundedQueue<T> {
+    /// The largest capacity [`new`](Self::new) accepts.
+    pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 4);
+
+    /// A queue holding at most `capacity` values (exactly that many; the rings are sized to
+    /// the next power of two internally).
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](Self::MAX_CAPACITY).
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        assert!(
+            capacity > 0 && capacity <= Self::MAX_CAPACITY,
+            "capacity must be in 1..=MAX_CAPACITY, got {capacity}"
+        );
+        Self {
+            storage: Box::new(Storage::new(capacity, false)),
+            stats: Stats::new(),
         }
     }
 
     #[inline]
-    fn core(&self) -> Scqd<'_, T> {
-        let storage = &*self.storage;
-        Scqd {
-            queued: Ring {
-                header: &storage.queued_header,
-                slots: &storage.queued,
-            },
-            free: Ring {
-                header: &storage.free_header,
-                slots: &storage.free,
-            },
-            data: &storage.data,
-            stats: &storage.stats,
-        }
+    fn core(&self) -> Scqd<'_, T, false> {
+        self.storage.core(&self.stats)
     }
 
     /// Appends `value` at the back (lock-free).
@@ -174,10 +221,8 @@ impl<T> LockFreeQueue<T> {
     #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
     #[must_use]
     pub fn stats(&self) -> crate::QueueStats {
-        self.storage.stats.snapshot(
-            &self.storage.queued_header.stats,
-            &self.storage.free_header.stats,
-        )
+        let (queued, free) = self.storage.ring_stats();
+        self.stats.snapshot(queued, free)
     }
 
     /// Whether the queue looks full (no free cell; wait-free).
@@ -186,29 +231,22 @@ impl<T> LockFreeQueue<T> {
         self.core().free.len() == 0
     }
 
-    /// The capacity given to [`bounded`](Self::bounded) (`Some` for every queue this type
-    /// builds today; `None` is reserved for the unbounded form).
+    /// The capacity given to [`new`](Self::new).
     #[must_use]
-    pub fn capacity(&self) -> Option<usize> {
-        Some(self.storage.data.len())
+    pub fn capacity(&self) -> usize {
+        self.storage.capacity()
     }
 }
 
 crate::queue::forward_queue! {
-    impl [T] for LockFreeQueue<T> { capacity: |queue| queue.capacity() }
+    impl [T] for BoundedQueue<T> { capacity: |queue| Some(queue.capacity()) }
 }
 
-impl<T> Drop for LockFreeQueue<T> {
-    fn drop(&mut self) {
-        self.core().drop_remaining();
-    }
-}
-
-impl<T> fmt::Debug for LockFreeQueue<T> {
+impl<T> fmt::Debug for BoundedQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockFreeQueue")
+        f.debug_struct("BoundedQueue")
             .field("len", &self.len())
-            .field("capacity", &self.storage.data.len())
+            .field("capacity", &self.capacity())
             .finish_non_exhaustive()
     }
 }

@@ -14,6 +14,27 @@ extern crate std;
 
 use ccol_atomics::sync;
 
+/// Applies `LockFreeQueue`'s availability condition (an allocator, a reclamation scheme with
+/// its 64-bit atomics, and 64-bit pointers for the segments' finalization bit) to every item
+/// it wraps.
+macro_rules! cfg_if_reclaimed {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                feature = "alloc",
+                target_has_atomic = "64",
+                target_pointer_width = "64",
+                any(feature = "ibr", feature = "debra")
+            ))]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(all(any(feature = "ibr", feature = "debra"), target_pointer_width = "64")))
+            )]
+            $item
+        )*
+    };
+}
+
 mod error;
 mod queue;
 mod stats;
@@ -36,7 +57,14 @@ mod bounded;
     any(target_has_atomic = "ptr", feature = "portable-atomic")
 ))]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use bounded::LockFreeQueue;
+pub use bounded::BoundedQueue;
+cfg_if_reclaimed! {
+    mod lock_free_queue;
+    mod lscq;
+
+    pub use lock_free_queue::{DEFAULT_SEGMENT_CAPACITY, LockFreeQueue};
+}
+
 pub use error::PushError;
 pub use queue::Queue;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]

@@ -12,7 +12,7 @@ use crate::PushError;
 /// # Example
 ///
 /// ```
-/// use ccol_queues::{LockFreeQueue, Queue, StaticQueue};
+/// use ccol_queues::{BoundedQueue, Queue, StaticQueue};
 ///
 /// fn pump(from: &dyn Queue<u32>, to: &dyn Queue<u32>) -> usize {
 ///     let mut moved = 0;
@@ -26,7 +26,7 @@ use crate::PushError;
 ///     moved
 /// }
 ///
-/// let from = LockFreeQueue::bounded(8);
+/// let from = BoundedQueue::new(8);
 /// (0..5).for_each(|i| from.push(i).unwrap());
 /// let to: StaticQueue<u32, 4> = StaticQueue::new();
 /// assert_eq!(pump(&from, &to), 4);

@@ -33,12 +33,33 @@
 //!    FAAs — the ring has no "full" path. **Callers never enqueue more than `half` distinct
 //!    indices** (the value queues enforce it with the free-index ring).
 //! 4. `threshold` counts the failed dequeue attempts left before the ring is certainly empty:
-//!    every enqueue resets it to `3 * half - 1`, the paper's bound on the head increments
-//!    needed to reach the last enqueued index; below that value a dequeue could report empty
-//!    while an index is present (the SPIN model's known-bad variant shows it). A negative
-//!    threshold makes dequeue return empty without touching `head`.
+//!    every enqueue that finds it changed resets it to [`threshold`]`(half)`. A negative
+//!    threshold makes dequeue return empty without touching `head`. The paper's value,
+//!    `3 * half - 1`, is `2 * half` head increments to reach the last enqueued index plus
+//!    `half - 1` decrements by *other* dequeuers that failed before that enqueue and decrement
+//!    after its reset: it assumes at most `half` concurrent dequeuers. The SPIN model in
+//!    `specs/formal/scq*.pml` found the counterexample when there are more (six dequeuers
+//!    parked before their decrement, `half = 2`: an enqueue sees the threshold unchanged, the
+//!    six late decrements exhaust it, and the next dequeue reports empty with an index
+//!    present — until some later enqueue). So here the second term is
+//!    `max(half, CONCURRENT_DEQUEUERS) - 1`: the guarantee holds for up to
+//!    [`CONCURRENT_DEQUEUERS`] threads inside one ring's dequeue at once (or `half`, if
+//!    larger), at the cost of more failed attempts on a small ring before it reports empty
+//!    cheaply. Below the paper's value the model fails with two dequeuers
+//!    (`scq_threshold_bad.pml`).
 //! 5. A dequeuer that fails leaves `tail >= head` (catch-up), so positions behind `head` are
 //!    never handed to enqueuers.
+//!
+//! # Finalization (LSCQ)
+//!
+//! A ring of an unbounded queue can be *finalized*: [`Ring::finalize`] sets the top bit of
+//! `tail` ([`FINALIZED`]), and every enqueuer checks that bit in the value **its own**
+//! fetch-and-add returned, so no enqueue takes effect at a position after the finalization in
+//! the ring's order (ALGORITHMS.md §1.5: a flag read after the FAA would not give that). Such
+//! rings are `Ring<'_, true>`: they mask the bit out of `tail` wherever positions are compared,
+//! and the catch-up CAS keeps it. Their counters have one bit less (2^63 positions on 64-bit
+//! targets, which is why the unbounded queue needs 64-bit pointers). Bounded rings are
+//! `Ring<'_, false>` and use the whole word.
 //!
 //! # Cache remapping
 //!
@@ -105,7 +126,7 @@ impl RingHeader {
     /// [`full_slot_value`], whose half size is `half`.
     #[cfg(not(ccol_loom))]
     pub(crate) const fn filled(count: usize, half: usize) -> Self {
-        Self::with(count, if count == 0 { -1 } else { threshold3(half) })
+        Self::with(count, if count == 0 { -1 } else { threshold(half) })
     }
 
     /// The header of an empty ring (loom's atomics have no `const` constructors).
@@ -117,7 +138,7 @@ impl RingHeader {
     /// The header of a pre-filled ring (see the non-loom form).
     #[cfg(ccol_loom)]
     pub(crate) fn filled(count: usize, half: usize) -> Self {
-        Self::with(count, if count == 0 { -1 } else { threshold3(half) })
+        Self::with(count, if count == 0 { -1 } else { threshold(half) })
     }
 
     #[cfg(not(ccol_loom))]
@@ -143,13 +164,23 @@ impl RingHeader {
     }
 }
 
-/// `3 * half - 1`: the threshold every enqueue restores (module docs, invariant 4).
+/// How many threads may be inside one ring's dequeue at once with empty answers staying
+/// linearizable, for rings of fewer than this many indices (module docs, invariant 4).
+pub(crate) const CONCURRENT_DEQUEUERS: usize = 128;
+
+/// The threshold every enqueue restores: `2 * half + max(half, CONCURRENT_DEQUEUERS) - 1`
+/// (module docs, invariant 4; the paper's `3 * half - 1` from `half = 128` up).
 #[allow(
     clippy::cast_possible_wrap,
     reason = "half is at most usize::MAX / 4 (the slot array must fit in memory)"
 )]
-pub(crate) const fn threshold3(half: usize) -> isize {
-    (3 * half - 1) as isize
+pub(crate) const fn threshold(half: usize) -> isize {
+    let others = if half > CONCURRENT_DEQUEUERS {
+        half
+    } else {
+        CONCURRENT_DEQUEUERS
+    };
+    (2 * half + others - 1) as isize
 }
 
 /// The initial word of a slot no index has used: cycle −1 (older than every position), safe,
@@ -183,14 +214,47 @@ pub(crate) const fn rotate_low_bits(value: usize, size: usize, shift: u32) -> us
     }
 }
 
-/// One ring: its header and its `2 * half` slots (a power of two, at least 2).
+/// The bit of a finalizable ring's `tail` that closes it to enqueuers (module docs).
+pub(crate) const FINALIZED: usize = 1 << (usize::BITS - 1);
+
+/// One ring: its header and its `2 * half` slots (a power of two, at least 2);
+/// `FINALIZABLE` rings reserve the top bit of `tail` (module docs, "Finalization").
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Ring<'a> {
+pub(crate) struct Ring<'a, const FINALIZABLE: bool> {
     pub(crate) header: &'a RingHeader,
     pub(crate) slots: &'a [AtomicUsize],
 }
 
-impl Ring<'_> {
+impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
+    /// `tail` without the finalization bit (all of it for a bounded ring).
+    #[inline]
+    const fn position(tail: usize) -> usize {
+        if FINALIZABLE { tail & !FINALIZED } else { tail }
+    }
+
+    /// Closes the ring to enqueuers: every enqueue whose `tail` FAA comes after this fails
+    /// (module docs). Returns whether this call was the one that closed it.
+    #[cfg_attr(
+        not(all(feature = "alloc", any(feature = "ibr", feature = "debra"))),
+        allow(dead_code, reason = "only the unbounded queue finalizes rings")
+    )]
+    pub(crate) fn finalize(self) -> bool {
+        debug_assert!(FINALIZABLE);
+        // AcqRel: an RMW in `tail`'s modification order, so every FAA ordered after it sees
+        // the bit; Release/Acquire as the other `tail` RMWs.
+        self.header.tail.fetch_or(FINALIZED, Ordering::AcqRel) & FINALIZED == 0
+    }
+
+    /// Restores the threshold so that one more dequeue scans up to `tail` (LSCQ: done on a
+    /// finalized ring before the queue's head leaves it, so that an index enqueued while the
+    /// threshold was exhausted is not skipped; ALGORITHMS.md §1.5).
+    pub(crate) fn reset_threshold(self) {
+        // SeqCst: see `enqueue`'s threshold store.
+        self.header
+            .threshold
+            .store(threshold(self.half()), Ordering::SeqCst);
+    }
+
     /// Half the slot count: the most indices the ring may hold.
     #[inline]
     fn half(self) -> usize {
@@ -204,8 +268,10 @@ impl Ring<'_> {
     }
 
     /// Enqueues `index` (`< half`; the caller guarantees at most `half` indices are in the
-    /// ring). Lock-free; linearizes at the slot CAS.
-    pub(crate) fn enqueue(self, index: usize) {
+    /// ring). Lock-free; linearizes at the slot CAS. Returns `false`, without enqueuing, only
+    /// for a finalized ring.
+    #[must_use]
+    pub(crate) fn enqueue(self, index: usize) -> bool {
         let slots = self.slots.len();
         let low = 2 * slots - 1;
         debug_assert!(index < self.half());
@@ -214,6 +280,9 @@ impl Ring<'_> {
             // (and with earlier FAAs), Release is not needed by any reader of `tail` but
             // keeps the reference's ordering (ALGORITHMS.md §0.4).
             let tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
+            if FINALIZABLE && tail & FINALIZED != 0 {
+                return false;
+            }
             let cycle = self.cycle_of(tail);
             let slot = &self.slots[remap(tail, slots)];
             // Acquire: pairs with the Release of the dequeuer's OR/CAS that last wrote the
@@ -240,14 +309,14 @@ impl Ring<'_> {
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
-                        let full = threshold3(self.half());
+                        let full = threshold(self.half());
                         // SeqCst (load and store), as the reference: the threshold's argument
                         // is over a single total order of these accesses and the dequeuers'
                         // decrements.
                         if self.header.threshold.load(Ordering::SeqCst) != full {
                             self.header.threshold.store(full, Ordering::SeqCst);
                         }
-                        return;
+                        return true;
                     }
                     Err(current) => entry = current,
                 }
@@ -301,7 +370,12 @@ impl Ring<'_> {
                     // briefly if it has claimed the position, then take the slot into this
                     // cycle (keeping the safe bit) so that enqueuer must retry elsewhere.
                     // Acquire: pairs with the enqueuer's `tail` FAA.
-                    if patience > 0 && before(head, self.header.tail.load(Ordering::Acquire)) {
+                    if patience > 0
+                        && before(
+                            head,
+                            Self::position(self.header.tail.load(Ordering::Acquire)),
+                        )
+                    {
                         patience -= 1;
                         core::hint::spin_loop();
                         // Acquire: as the first load of the slot.
@@ -324,7 +398,7 @@ impl Ring<'_> {
             stat!(self.header.stats.retries.increment());
             // Acquire: pairs with the enqueuers' `tail` FAAs.
             let tail = self.header.tail.load(Ordering::Acquire);
-            if !before(head.wrapping_add(1), tail) {
+            if !before(head.wrapping_add(1), Self::position(tail)) {
                 self.catch_up(tail, head.wrapping_add(1));
                 // SeqCst: see `enqueue`'s threshold store.
                 self.header.threshold.fetch_sub(1, Ordering::SeqCst);
@@ -362,7 +436,7 @@ impl Ring<'_> {
         // Acquire loads: a snapshot of two counters that move independently, documented as
         // approximate; the orderings only keep it coherent with this thread's own operations.
         let head = self.header.head.load(Ordering::Acquire);
-        let tail = self.header.tail.load(Ordering::Acquire);
+        let tail = Self::position(self.header.tail.load(Ordering::Acquire));
         if before(head, tail) {
             tail.wrapping_sub(head).min(self.half())
         } else {

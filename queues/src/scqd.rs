@@ -27,10 +27,11 @@ use crate::{
 /// wrote it / a pop that has not yet read it.
 pub(crate) type Cell<T> = UnsafeCell<MaybeUninit<T>>;
 
-/// A borrowed view of one bounded queue's storage.
-pub(crate) struct Scqd<'a, T> {
-    pub(crate) queued: Ring<'a>,
-    pub(crate) free: Ring<'a>,
+/// A borrowed view of one bounded queue's storage; `FINALIZABLE` for the rings of an
+/// unbounded queue, whose queue ring can be closed to pushes.
+pub(crate) struct Scqd<'a, T, const FINALIZABLE: bool> {
+    pub(crate) queued: Ring<'a, FINALIZABLE>,
+    pub(crate) free: Ring<'a, false>,
     pub(crate) data: &'a [Cell<T>],
     #[cfg_attr(
         not(feature = "stats"),
@@ -39,10 +40,10 @@ pub(crate) struct Scqd<'a, T> {
     pub(crate) stats: &'a Stats,
 }
 
-impl<T> Scqd<'_, T> {
-    /// Pushes `value`, or hands it back when all `capacity` cells are taken. Lock-free;
-    /// linearizes at the `queued` slot CAS (success) or at the point where `free` was empty
-    /// (full).
+impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
+    /// Pushes `value`, or hands it back when all `capacity` cells are taken or the queue
+    /// ring was finalized. Lock-free; linearizes at the `queued` slot CAS (success) or at the
+    /// point where `free` was empty (full) or at the FAA that saw the finalization.
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
         let Some(index) = self.free.dequeue() else {
@@ -55,7 +56,17 @@ impl<T> Scqd<'_, T> {
             // holds no value (its last pop moved it out), so nothing is overwritten.
             unsafe { (*cell).write(value) };
         });
-        self.queued.enqueue(index);
+        if !self.queued.enqueue(index) {
+            // Finalized (unbounded queues only): take the value back, return the cell.
+            let value = self.data[index].with(|cell| {
+                // SAFETY: this call still owns the cell (the index never reached `queued`)
+                // and wrote the value just above.
+                unsafe { (*cell).assume_init_read() }
+            });
+            let returned = self.free.enqueue(index);
+            debug_assert!(returned, "the free ring is never finalized");
+            return Err(value);
+        }
         stat!(
             self.stats.pushes.increment();
             self.stats.peak_len.raise_to(self.len());
@@ -82,7 +93,8 @@ impl<T> Scqd<'_, T> {
             // back to `free` only after this read.
             unsafe { (*cell).assume_init_read() }
         });
-        self.free.enqueue(index);
+        let returned = self.free.enqueue(index);
+        debug_assert!(returned, "the free ring is never finalized");
         stat!(self.stats.pops.increment());
         Some(value)
     }
@@ -96,9 +108,11 @@ impl<T> Scqd<'_, T> {
     /// destructor panics, the rest are still dropped while the panic unwinds (a second panic
     /// aborts, as in `Vec`).
     pub(crate) fn drop_remaining(&self) {
+        // A finalized ring may hold indices behind an exhausted threshold.
+        self.queued.reset_threshold();
         /// Finishes the drain if dropping one value unwinds.
-        struct Resume<'s, 'a, T>(&'s Scqd<'a, T>);
-        impl<T> Drop for Resume<'_, '_, T> {
+        struct Resume<'s, 'a, T, const F: bool>(&'s Scqd<'a, T, F>);
+        impl<T, const F: bool> Drop for Resume<'_, '_, T, F> {
             fn drop(&mut self) {
                 self.0.drop_remaining();
             }

@@ -126,7 +126,7 @@ impl<T, const N: usize> StaticQueue<T, N> {
     }
 
     #[inline]
-    fn core(&self) -> Scqd<'_, T> {
+    fn core(&self) -> Scqd<'_, T, false> {
         Scqd {
             queued: Ring {
                 header: &self.queued_header,

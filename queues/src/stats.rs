@@ -99,7 +99,15 @@ counters! {
 
 counters! {
     /// The counters of one queue (empty without the `stats` feature).
-    Stats { pushes, pops, full_rejections, empty_pops, peak_len }
+    Stats {
+        pushes,
+        pops,
+        full_rejections,
+        empty_pops,
+        peak_len,
+        ring_allocations,
+        ring_finalizations,
+    }
 }
 
 #[cfg(feature = "stats")]
@@ -114,7 +122,42 @@ impl Stats {
             threshold_exhaustions: queued.threshold_exhaustions.get(),
             retries: queued.retries.get() + free.retries.get(),
             peak_len: self.peak_len.get(),
+            ring_allocations: 0,
+            ring_finalizations: 0,
         }
+    }
+
+    /// The snapshot of an unbounded queue: its own counters, the segments' peak length and
+    /// the ring counters of the segments still linked.
+    pub(crate) fn snapshot_unbounded(&self, segments: &Self, rings: &RingTotals) -> QueueStats {
+        QueueStats {
+            pushes: self.pushes.get(),
+            pops: self.pops.get(),
+            full_rejections: 0,
+            empty_pops: self.empty_pops.get(),
+            threshold_exhaustions: rings.threshold_exhaustions,
+            retries: rings.retries,
+            peak_len: segments.peak_len.get(),
+            ring_allocations: self.ring_allocations.get(),
+            ring_finalizations: self.ring_finalizations.get(),
+        }
+    }
+}
+
+/// Ring counters summed over the segments of an unbounded queue.
+#[cfg(feature = "stats")]
+#[derive(Debug, Default)]
+pub(crate) struct RingTotals {
+    threshold_exhaustions: u64,
+    retries: u64,
+}
+
+#[cfg(feature = "stats")]
+impl RingTotals {
+    /// Adds one segment's (queue ring, free ring) counters.
+    pub(crate) fn add(&mut self, queued: &RingStats, free: &RingStats) {
+        self.threshold_exhaustions += queued.threshold_exhaustions.get();
+        self.retries += queued.retries.get() + free.retries.get();
     }
 }
 
@@ -136,18 +179,24 @@ pub struct QueueStats {
     pub empty_pops: u64,
     /// Empty pops that gave up because the queue ring's threshold ran out (the paper's
     /// bound on failed attempts after the last enqueue), rather than at the fast empty check
-    /// or the catch-up test.
+    /// or the catch-up test. For an unbounded queue, over the segments still linked.
     pub threshold_exhaustions: u64,
     /// Ring positions claimed in vain (an enqueuer's slot was taken or unsafe, a dequeuer's
-    /// slot held nothing for it), both rings: the cost of contention.
+    /// slot held nothing for it), both rings: the cost of contention. For an unbounded queue,
+    /// summed over the segments still linked.
     pub retries: u64,
-    /// The largest length a push has observed right after it took effect.
+    /// The largest length a push has observed right after it took effect (for an unbounded
+    /// queue: the largest length of one segment).
     pub peak_len: u64,
+    /// Segments allocated after the first (unbounded queues; 0 for bounded ones).
+    pub ring_allocations: u64,
+    /// Segments finalized, closed to pushes because they were full (unbounded queues).
+    pub ring_finalizations: u64,
 }
 
 #[cfg(all(test, feature = "stats", not(ccol_loom)))]
 mod tests {
-    use crate::{LockFreeQueue, StaticQueue};
+    use crate::{BoundedQueue, StaticQueue};
 
     #[test]
     fn counters_follow_the_operations() {
@@ -176,19 +225,25 @@ mod tests {
 
     #[test]
     fn empty_pops_stop_claiming_positions_once_the_threshold_runs_out() {
-        // Capacity 1: half 1, two slots, threshold 3 * 1 - 1 = 2 after a push. Each failing
+        // Capacity 1: half 1, two slots, threshold t = 2 + 128 - 1 after a push. Each failing
         // pop on the empty ring claims a position, catches `tail` up and decrements the
-        // threshold: 2 -> 1 -> 0 -> -1, so exactly 3 pops claim positions and the rest
+        // threshold: t -> ... -> -1, so exactly t + 1 pops claim positions and the rest
         // return at the fast check without touching `head`.
-        let queue = LockFreeQueue::bounded(1);
+        let threshold = usize::try_from(crate::ring::threshold(1)).unwrap();
+        assert_eq!(threshold, 2 + crate::ring::CONCURRENT_DEQUEUERS - 1);
+        let queue = BoundedQueue::new(1);
         queue.push(7).unwrap();
         assert_eq!(queue.pop(), Some(7));
-        for _ in 0..10 {
+        for _ in 0..threshold + 10 {
             assert_eq!(queue.pop(), None);
         }
         let stats = queue.stats();
-        assert_eq!(stats.empty_pops, 10);
-        assert_eq!(stats.retries, 3, "then the fast empty path, no more claims");
+        assert_eq!(stats.empty_pops, threshold as u64 + 10);
+        assert_eq!(
+            stats.retries,
+            threshold as u64 + 1,
+            "then the fast empty path, no more claims"
+        );
         queue.push(8).unwrap();
         assert_eq!(queue.pop(), Some(8), "a push restores the threshold");
     }

@@ -160,7 +160,15 @@ pub(crate) const CRATES: &[Crate] = &[
         // `StaticQueue` needs word-sized CAS: native on thumbv7m/v7em, `portable-atomic` on
         // thumbv6m and riscv32imc.
         no_std: true,
-        features: &["std", "alloc", "stats", "portable-atomic", "loom"],
+        features: &[
+            "std",
+            "alloc",
+            "ibr",
+            "debra",
+            "stats",
+            "portable-atomic",
+            "loom",
+        ],
         loom: true,
         miri: true,
         miri_tree_borrows: true,

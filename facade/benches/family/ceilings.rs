@@ -5,6 +5,10 @@
 //!   tail counter and whose dequeue is one `fetch_add` on a shared head counter (separate cache
 //!   lines, like every FAA ring queue: SCQ, LCRQ, wCQ). No FAA-based queue can beat two
 //!   contended FAAs per pair. Counted like the queue `pairs` workload: 2 ops per pair.
+//! - `queue/faa-ceiling/prodcons`: the same counters split like the queue `prodcons` workload
+//!   (`family/queue.rs`): even thread indices only `fetch_add` the tail, odd ones only the head,
+//!   1 op each; at 1 thread the `pairs` loop. Nothing is ever full or empty and nothing pauses,
+//!   so this is the cost of the two FAAs alone, each line shared by one side only.
 //! - `stack/cas-ceiling/pairs`: a pseudo-stack whose push and pop are each one successful CAS
 //!   loop on one shared word, like a Treiber stack's head. The word holds a 32-bit depth (push
 //!   +1, pop −1) under a 32-bit version that every CAS bumps, as a tagged head would, so a
@@ -34,6 +38,24 @@ pub(crate) fn register(reg: &mut Registry) {
         },
     ));
     reg.add(Bench::new(
+        "queue",
+        "faa-ceiling",
+        "prodcons",
+        Role::Ceiling,
+        |_threads| {
+            let q = Arc::new(FaaQueue::default());
+            move |ctx: &Ctx<'_>| {
+                if ctx.threads == 1 {
+                    ctx.measure(|| q.pair())
+                } else if ctx.index % 2 == 0 {
+                    ctx.measure(|| q.enqueue())
+                } else {
+                    ctx.measure(|| q.dequeue())
+                }
+            }
+        },
+    ));
+    reg.add(Bench::new(
         "stack",
         "cas-ceiling",
         "pairs",
@@ -56,14 +78,27 @@ impl FaaQueue {
     /// One enqueue and one dequeue: 2 operations.
     #[inline(always)]
     fn pair(&self) -> u64 {
+        self.enqueue() + self.dequeue()
+    }
+
+    /// One enqueue: 1 operation.
+    #[inline(always)]
+    fn enqueue(&self) -> u64 {
         // AcqRel: what a real ring queue needs on its tail FAA (it pairs the slot write with
         // the consumer that claims the same index); the ceiling must not be cheaper than that.
         let t = self.tail.fetch_add(1, Ordering::AcqRel);
-        // AcqRel: as above, for the consumer's head FAA.
+        // Keep the result alive so the RMW cannot be turned into a plain `lock add`.
+        core::hint::black_box(t);
+        1
+    }
+
+    /// One dequeue: 1 operation.
+    #[inline(always)]
+    fn dequeue(&self) -> u64 {
+        // AcqRel: as in `enqueue`, for the consumer's head FAA.
         let h = self.head.fetch_add(1, Ordering::AcqRel);
-        // Keep both results alive so neither RMW can be turned into a plain `lock add`.
-        core::hint::black_box((t, h));
-        2
+        core::hint::black_box(h);
+        1
     }
 }
 

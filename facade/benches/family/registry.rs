@@ -77,10 +77,6 @@ pub(crate) type Slot = CachePadded<OnceLock<Tally>>;
 
 /// What a worker knows about its run: its index, the thread count, and the timed loop.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "`index` and `threads` are for workloads that split roles by thread (queue `prodcons`)"
-)]
 pub(crate) struct Ctx<'a> {
     /// This thread's index, `0..threads`.
     pub(crate) index: usize,

@@ -9,7 +9,10 @@
 //! 3. races SysTick on a cache-padded counter and on a table of tagged pointers ([`race`]);
 //! 4. checks the static stack's word layout and LIFO order, then races SysTick and PendSV
 //!    (two priority levels) on a `static` [`ccol::StaticStack`] ([`stack_race`]);
-//! 5. prints `PASS ...` with the numbers and exits with semihosting `EXIT_SUCCESS`, or prints
+//! 5. checks the static queue's FIFO order, full and empty, then passes a numbered sequence
+//!    through a `static` [`ccol_queues::StaticQueue`] from SysTick to main, then from main to
+//!    SysTick ([`queue_race`]);
+//! 6. prints `PASS ...` with the numbers and exits with semihosting `EXIT_SUCCESS`, or prints
 //!    each failed check and exits with `EXIT_FAILURE` (a panic exits with failure too).
 //!
 //! The firmware's own atomics come from the family's sync facade (`ccol_atomics::sync`), as
@@ -20,6 +23,7 @@
 #![no_main]
 
 mod platform;
+mod queue_race;
 mod race;
 mod stack_race;
 
@@ -37,6 +41,8 @@ const SYSTICK_RELOAD: u32 = 4_000;
 const IDLE: u8 = 0;
 const RACE: u8 = 1;
 const STACK_RACE: u8 = 2;
+const QUEUE_TO_MAIN: u8 = 3;
+const QUEUE_FROM_MAIN: u8 = 4;
 /// The race SysTick currently serves; set by main while SysTick is off.
 static PHASE: AtomicU8 = AtomicU8::new(IDLE);
 
@@ -47,6 +53,8 @@ fn SysTick() {
     match PHASE.load(Ordering::Relaxed) {
         RACE => race::on_tick(),
         STACK_RACE => stack_race::on_tick(),
+        QUEUE_TO_MAIN => queue_race::on_tick_produce(),
+        QUEUE_FROM_MAIN => queue_race::on_tick_consume(),
         _ => {}
     }
 }
@@ -115,9 +123,25 @@ fn main() -> ! {
     );
     stack_race::check(&stack, &mut checks);
 
+    queue_race::check_sequential(&mut checks);
+    let mut queue = queue_race::Outcome::default();
+    queue.set_to_main(with_systick(
+        &mut syst,
+        QUEUE_TO_MAIN,
+        queue_race::SYSTICK_RELOAD,
+        queue_race::run_to_main,
+    ));
+    queue.set_from_main(with_systick(
+        &mut syst,
+        QUEUE_FROM_MAIN,
+        queue_race::SYSTICK_RELOAD,
+        queue_race::run_from_main,
+    ));
+    queue_race::check(&queue, &mut checks);
+
     if checks.failed == 0 {
         hprintln!(
-            "PASS ccol on {}: counter {} = main {} + ticks {} ({} CAS retries); slots {} = main {} + isr {}; cache line {}; {}",
+            "PASS ccol on {}: counter {} = main {} + ticks {} ({} CAS retries); slots {} = main {} + isr {}; cache line {}; {}; {}",
             ccol::arch::Arch::CURRENT,
             outcome.counter,
             outcome.main_increments,
@@ -127,11 +151,13 @@ fn main() -> ! {
             outcome.main_claims,
             outcome.isr_claims,
             ccol::arch::CACHE_LINE_SIZE,
-            stack
+            stack,
+            queue
         );
         debug::exit(debug::EXIT_SUCCESS);
     } else {
         hprintln!("{}", stack);
+        hprintln!("{}", queue);
         hprintln!("FAILED: {} checks", checks.failed);
         debug::exit(debug::EXIT_FAILURE);
     }

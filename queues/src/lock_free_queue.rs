@@ -1,0 +1,372 @@
+//! [`LockFreeQueue`]: the family's lock-free FIFO queue, bounded (SCQD) or unbounded (LSCQ).
+
+use core::{fmt, ptr};
+
+use ccol_reclaim::{Domain, Guard, Handle, Reclaim, RegistryFull};
+
+use crate::{BoundedQueue, PushError, lscq::Lscq};
+
+/// The default capacity of one segment of an unbounded queue.
+pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
+
+/// A lock-free multi-producer multi-consumer FIFO queue on Nikolaev's SCQ rings (DISC 2019),
+/// bounded or unbounded, reclaiming through the scheme `R` ([`Ibr`](ccol_reclaim::Ibr) or
+/// [`Debra`](ccol_reclaim::Debra)).
+///
+/// - [`bounded(capacity)`](Self::bounded): a [`BoundedQueue`] — two index rings and a data
+///   array allocated once; pushes fail with [`PushError::Full`] at `capacity`. Reclamation
+///   is never used (the guard-taking forms ignore their guard).
+/// - [`unbounded()`](Self::unbounded): LSCQ — a linked list of such rings ("segments") of
+///   [`DEFAULT_SEGMENT_CAPACITY`] values each (or [`unbounded_with_segment_capacity`]). A
+///   push that finds the last segment full closes it and links a new one; pops move to the
+///   next segment once the current one is closed and drained, and retire it to the queue's
+///   own [`Domain`].
+///
+/// # Progress and memory
+///
+/// Every push and pop is **lock-free**, with no waiting on other threads: ring positions are
+/// claimed with fetch-and-add and settled with single-word CAS; a dequeuer re-reads an empty
+/// slot a bounded number of times at most. [`len`](Self::len) is wait-free for the bounded form
+/// and O(segments) for the unbounded one; [`is_full`](Self::is_full) and
+/// [`capacity`](Self::capacity) are wait-free.
+///
+/// A segment of capacity `c` costs `c * size_of::<T>()` bytes of values plus
+/// `4 * c.next_power_of_two()` words of ring slots and a few cache lines; an unbounded queue
+/// holds one segment when it is short, and frees drained segments through its domain once no
+/// guard can see them (with IBR a stalled thread keeps a bounded number of them). The bounded
+/// form allocates only at construction. Dropping the queue drops every value still in it.
+///
+/// # Linearizability
+///
+/// A successful push takes effect at the ring CAS that stores its index (or at the CAS that
+/// links a new segment holding it), a successful pop at the atomic OR that consumes an index,
+/// and failed ones at a moment the queue was full or empty. Values come out in the order their
+/// pushes took effect.
+///
+/// # Guards
+///
+/// Under `std`, [`push`](Self::push) and [`pop`](Self::pop) pin a thread-local participant of
+/// the queue's domain (the bounded form never pins). Without `std`, register a [`Handle`]
+/// per thread ([`register`](Self::register)), pin it around each operation and use
+/// [`push_guarded`](Self::push_guarded)/[`pop_guarded`](Self::pop_guarded); a guard from
+/// another domain makes the unbounded form panic.
+///
+/// The unbounded form needs 64-bit pointers (a segment's `tail` reserves its top bit).
+///
+/// # Example
+///
+/// ```
+/// use std::{sync::Arc, thread};
+///
+/// use ccol_queues::LockFreeQueue;
+/// use ccol_reclaim::Ibr;
+///
+/// let queue: Arc<LockFreeQueue<u64, Ibr>> = Arc::new(LockFreeQueue::unbounded());
+/// let producers: Vec<_> = (0..2)
+///     .map(|p| {
+///         let queue = Arc::clone(&queue);
+///         thread::spawn(move || {
+///             for i in 0..10_000 {
+///                 queue.push(p * 10_000 + i).unwrap();
+///             }
+///         })
+///     })
+///     .collect();
+/// producers.into_iter().for_each(|t| t.join().unwrap());
+/// let mut sum = 0;
+/// while let Some(value) = queue.pop() {
+///     sum += value;
+/// }
+/// assert_eq!(sum, (0..20_000).sum::<u64>());
+/// ```
+///
+/// [`unbounded_with_segment_capacity`]: Self::unbounded_with_segment_capacity
+pub struct LockFreeQueue<T, R: Reclaim> {
+    form: Form<T, R>,
+    /// Declared last: dropped after the linked segments, it frees the retired ones.
+    domain: Domain<R>,
+}
+
+/// The two forms. The size difference does not matter: one value per queue, never moved
+/// on the hot path.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per queue; boxing the unbounded form would add a pointer chase per operation"
+)]
+enum Form<T, R: Reclaim> {
+    Bounded(BoundedQueue<T>),
+    Unbounded(Lscq<T, R>),
+}
+
+// SAFETY: values move between threads through the queue (`T: Send`); the queue never hands
+// out references to values; segments are shared through the reclamation domain, whose links
+// are thread-safe, and may be dropped (with leftover values) on any thread, again `T: Send`.
+unsafe impl<T: Send, R: Reclaim> Sync for LockFreeQueue<T, R> {}
+// SAFETY: sending the queue sends the values it owns.
+unsafe impl<T: Send, R: Reclaim> Send for LockFreeQueue<T, R> {}
+
+impl<T, R: Reclaim> LockFreeQueue<T, R> {
+    /// A bounded queue holding at most `capacity` values (exactly; see [`BoundedQueue`]).
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`BoundedQueue::MAX_CAPACITY`].
+    #[must_use]
+    pub fn bounded(capacity: usize) -> Self {
+        Self {
+            form: Form::Bounded(BoundedQueue::new(capacity)),
+            domain: Domain::new(),
+        }
+    }
+
+    /// An unbounded queue with segments of [`DEFAULT_SEGMENT_CAPACITY`] values.
+    #[must_use]
+    pub fn unbounded() -> Self {
+        Self::unbounded_with_segment_capacity(DEFAULT_SEGMENT_CAPACITY)
+    }
+
+    /// An unbounded queue with segments of `segment_capacity` values: larger segments mean
+    /// fewer allocations while the queue grows, smaller ones less memory while it is short.
+    ///
+    /// # Panics
+    ///
+    /// If `segment_capacity` is 0 or above [`BoundedQueue::MAX_CAPACITY`].
+    #[must_use]
+    pub fn unbounded_with_segment_capacity(segment_capacity: usize) -> Self {
+        assert!(
+            segment_capacity > 0 && segment_capacity <= BoundedQueue::<T>::MAX_CAPACITY,
+            "segment capacity must be in 1..=MAX_CAPACITY, got {segment_capacity}"
+        );
+        let domain = Domain::new();
+        let lscq = Lscq::new(segment_capacity, &domain);
+        Self {
+            form: Form::Unbounded(lscq),
+            domain,
+        }
+    }
+
+    /// The queue's reclamation domain (guards passed to the `_guarded` forms come from it).
+    pub fn domain(&self) -> &Domain<R> {
+        &self.domain
+    }
+
+    /// Registers the calling thread with the queue's domain (no_std use: one handle per
+    /// thread, pinned around each operation).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryFull`] if the domain has a participant limit and it is reached; the queue's
+    /// own domain has none, so this succeeds unless allocation fails.
+    pub fn register(&self) -> Result<Handle<'_, R>, RegistryFull> {
+        self.domain.register()
+    }
+
+    fn check_guard(&self, guard: &Guard<'_, R>) {
+        assert!(
+            ptr::eq(guard.domain(), &self.domain),
+            "the guard belongs to another domain than this queue's"
+        );
+    }
+
+    /// Appends `value` at the back, with the caller's guard (lock-free).
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Full`] with `value` when the bounded form holds `capacity` values; the
+    /// unbounded form always succeeds.
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    #[inline]
+    pub fn push_guarded(&self, value: T, guard: &Guard<'_, R>) -> Result<(), PushError<T>> {
+        match &self.form {
+            Form::Bounded(queue) => queue.push(value),
+            Form::Unbounded(lscq) => {
+                self.check_guard(guard);
+                lscq.push(value, guard);
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes the value at the front, with the caller's guard, or returns `None` if the
+    /// queue is empty (lock-free).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    #[inline]
+    pub fn pop_guarded(&self, guard: &Guard<'_, R>) -> Option<T> {
+        match &self.form {
+            Form::Bounded(queue) => queue.pop(),
+            Form::Unbounded(lscq) => {
+                self.check_guard(guard);
+                lscq.pop(guard)
+            }
+        }
+    }
+
+    /// The number of values in the queue, approximately while operations are in flight
+    /// (bounded: wait-free; unbounded: the sum over the linked segments, O(segments)).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    pub fn len_guarded(&self, guard: &Guard<'_, R>) -> usize {
+        match &self.form {
+            Form::Bounded(queue) => queue.len(),
+            Form::Unbounded(lscq) => {
+                self.check_guard(guard);
+                lscq.len(guard)
+            }
+        }
+    }
+
+    /// Whether the queue looks full: the bounded form at capacity; never the unbounded one
+    /// (wait-free).
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        match &self.form {
+            Form::Bounded(queue) => queue.is_full(),
+            Form::Unbounded(_) => false,
+        }
+    }
+
+    /// The capacity of the bounded form, `None` for the unbounded one.
+    #[must_use]
+    pub fn capacity(&self) -> Option<usize> {
+        match &self.form {
+            Form::Bounded(queue) => Some(queue.capacity()),
+            Form::Unbounded(_) => None,
+        }
+    }
+
+    /// The capacity of one segment of the unbounded form, `None` for the bounded one.
+    #[must_use]
+    pub fn segment_capacity(&self) -> Option<usize> {
+        match &self.form {
+            Form::Bounded(_) => None,
+            Form::Unbounded(lscq) => Some(lscq.segment_capacity()),
+        }
+    }
+
+    /// A snapshot of the queue's counters, with the caller's guard (feature `stats`).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    #[cfg(feature = "stats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+    pub fn stats_guarded(&self, guard: &Guard<'_, R>) -> crate::QueueStats {
+        match &self.form {
+            Form::Bounded(queue) => queue.stats(),
+            Form::Unbounded(lscq) => {
+                self.check_guard(guard);
+                lscq.stats
+                    .snapshot_unbounded(&lscq.segment_stats, &lscq.ring_stats(guard))
+            }
+        }
+    }
+}
+
+/// The convenience forms: each pins a thread-local participant of the queue's domain (only
+/// the unbounded form needs one).
+#[cfg(feature = "std")]
+impl<T, R: Reclaim> LockFreeQueue<T, R> {
+    /// Appends `value` at the back (lock-free).
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Full`] with `value` when the bounded form holds `capacity` values; the
+    /// unbounded form always succeeds.
+    #[inline]
+    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        match &self.form {
+            Form::Bounded(queue) => queue.push(value),
+            Form::Unbounded(lscq) => {
+                // The guard comes from this queue's own domain: no check needed.
+                lscq.push(value, &self.domain.pin());
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes the value at the front, or returns `None` if the queue is empty (lock-free).
+    #[inline]
+    pub fn pop(&self) -> Option<T> {
+        match &self.form {
+            Form::Bounded(queue) => queue.pop(),
+            Form::Unbounded(lscq) => lscq.pop(&self.domain.pin()),
+        }
+    }
+
+    /// The number of values in the queue (see [`len_guarded`](Self::len_guarded)).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match &self.form {
+            Form::Bounded(queue) => queue.len(),
+            Form::Unbounded(lscq) => lscq.len(&self.domain.pin()),
+        }
+    }
+
+    /// Whether the queue looks empty ([`len`](Self::len) is 0).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Frees every drained segment no guard can still see (unbounded form).
+    pub fn flush(&self) {
+        self.domain.flush();
+    }
+
+    /// A snapshot of the queue's counters (feature `stats`; see
+    /// [`QueueStats`](crate::QueueStats) for what the unbounded form reports).
+    #[cfg(feature = "stats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+    #[must_use]
+    pub fn stats(&self) -> crate::QueueStats {
+        self.stats_guarded(&self.domain.pin())
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T, R: Reclaim> crate::Queue<T> for LockFreeQueue<T, R> {
+    #[inline]
+    fn push(&self, value: T) -> Result<(), PushError<T>> {
+        Self::push(self, value)
+    }
+    #[inline]
+    fn pop(&self) -> Option<T> {
+        Self::pop(self)
+    }
+    fn len(&self) -> usize {
+        Self::len(self)
+    }
+    fn is_full(&self) -> bool {
+        Self::is_full(self)
+    }
+    fn capacity(&self) -> Option<usize> {
+        Self::capacity(self)
+    }
+}
+
+impl<T, R: Reclaim> Drop for LockFreeQueue<T, R> {
+    fn drop(&mut self) {
+        if let Form::Unbounded(lscq) = &mut self.form {
+            lscq.free_segments();
+        }
+    }
+}
+
+impl<T, R: Reclaim> fmt::Debug for LockFreeQueue<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("LockFreeQueue");
+        match &self.form {
+            Form::Bounded(queue) => out.field("capacity", &queue.capacity()),
+            Form::Unbounded(lscq) => out.field("segment_capacity", &lscq.segment_capacity()),
+        };
+        out.finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,281 @@
+//! LSCQ: the unbounded queue as a Michael–Scott list of SCQD segments (Nikolaev, DISC 2019,
+//! Section 5.3 and Figure 10; ALGORITHMS.md §1.5).
+//!
+//! - Push: to the `tail` segment (helping `tail` along when its `next` is set). When the
+//!   segment is full — or already finalized — the pusher finalizes its queue ring
+//!   ([`Ring::finalize`](crate::ring)), allocates a new segment pre-loaded with the value and
+//!   CASes it into `next`; the CAS winner's value is in, a loser takes its value back out of
+//!   its unpublished segment and retries.
+//! - Pop: from the `head` segment. When it is empty and `next` is set, the segment is closed
+//!   (finalized by whoever set `next`), but an index may still sit behind an exhausted
+//!   threshold: the popper **resets the threshold and tries once more**, and only then moves
+//!   `head` to `next` — after helping `tail` past the segment, so that a segment is never
+//!   retired while `tail` still points to it — and the winner of that CAS retires it.
+//! - Nothing is lost at the hand-over: a push whose FAA came before the finalization either
+//!   completes at a position some popper owns (that popper returns it, from the retired
+//!   segment it still protects), or finds its slot invalidated by the final scan and retries
+//!   in a later segment. A dropped segment drops whatever values are left in it.
+//!
+//! Segments are reclaimed through the scheme `R` of the queue's own domain: a thread may
+//! still be inside a segment after `head` has left it.
+
+use ccol_arch::CachePadded;
+use ccol_reclaim::{Atomic, Domain, Guard, Owned, Reclaim, Shared};
+
+use crate::{
+    bounded::Storage,
+    stats::{Stats, stat},
+    sync::atomic::Ordering,
+};
+
+/// One segment: a bounded SCQD queue whose queue ring can be finalized, and the link to the
+/// next segment.
+pub(crate) struct Segment<T, R: Reclaim> {
+    next: Atomic<Segment<T, R>, R>,
+    storage: Storage<T>,
+}
+
+impl<T, R: Reclaim> Segment<T, R> {
+    /// A segment for `capacity` values holding `first` (not yet shared).
+    fn with_first(first: T, capacity: usize, stats: &Stats) -> Self {
+        let segment = Self {
+            next: Atomic::null(),
+            storage: Storage::new(capacity, true),
+        };
+        let pushed = segment.storage.core::<true>(stats).push(first);
+        debug_assert!(pushed.is_ok(), "a fresh segment has room and is open");
+        if pushed.is_err() {
+            unreachable!("a fresh segment has room and is open");
+        }
+        segment
+    }
+}
+
+/// The unbounded queue's list of segments.
+pub(crate) struct Lscq<T, R: Reclaim> {
+    head: CachePadded<Atomic<Segment<T, R>, R>>,
+    tail: CachePadded<Atomic<Segment<T, R>, R>>,
+    segment_capacity: usize,
+    /// Counters of the segments' own pushes and pops (segment-level "full" and "empty"
+    /// events are internal, so they are kept apart from `stats`).
+    pub(crate) segment_stats: Stats,
+    #[cfg_attr(
+        not(feature = "stats"),
+        allow(dead_code, reason = "counters exist only with the feature")
+    )]
+    pub(crate) stats: Stats,
+}
+
+impl<T, R: Reclaim> Lscq<T, R> {
+    /// An empty queue whose segments hold `segment_capacity` values, allocating the first
+    /// segment in `domain`.
+    ///
+    /// # Panics
+    ///
+    /// If `domain` has a participant limit and it is reached (a short-lived registration
+    /// copies the first segment's link into `tail`).
+    pub(crate) fn new(segment_capacity: usize, domain: &Domain<R>) -> Self {
+        let first = Segment {
+            next: Atomic::null(),
+            storage: Storage::new(segment_capacity, true),
+        };
+        let handle = domain
+            .register()
+            .expect("registering with the queue's own domain");
+        let guard = handle.pin();
+        let first = Owned::new(first, domain).into_shared(&guard);
+        let head = Atomic::null();
+        let tail = Atomic::null();
+        // Relaxed: the queue is not shared yet; publishing it to other threads (moving it
+        // into an `Arc`, spawning) orders these stores.
+        head.store(first, Ordering::Relaxed);
+        tail.store(first, Ordering::Relaxed);
+        Self {
+            head: CachePadded::new(head),
+            tail: CachePadded::new(tail),
+            segment_capacity,
+            segment_stats: Stats::new(),
+            stats: Stats::new(),
+        }
+    }
+
+    /// The capacity of each segment.
+    pub(crate) fn segment_capacity(&self) -> usize {
+        self.segment_capacity
+    }
+
+    /// Appends `value`. Lock-free; linearizes at the segment's queue-ring CAS, or at the CAS
+    /// that links a new segment holding it.
+    pub(crate) fn push(&self, mut value: T, guard: &Guard<'_, R>) {
+        loop {
+            let tail = self.tail.load(guard);
+            // SAFETY: `tail` is never null (it starts at the first segment and only moves to
+            // non-null `next` links) and the guard protects the segment it points to.
+            let segment = unsafe { tail.deref() };
+            let next = segment.next.load(guard);
+            if !next.is_null() {
+                // Help the tail along (Michael–Scott). Release: publishes nothing new (the
+                // segment was published by the `next` CAS); AcqRel keeps the RMW chain simple.
+                let _ = self.tail.compare_exchange(
+                    tail,
+                    next,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                    guard,
+                );
+                continue;
+            }
+            let core = segment.storage.core::<true>(&self.segment_stats);
+            match core.push(value) {
+                Ok(()) => {
+                    stat!(self.stats.pushes.increment());
+                    return;
+                }
+                Err(back) => value = back,
+            }
+            // Full or finalized: close it (if nobody has) and append a segment holding the
+            // value.
+            if core.queued.finalize() {
+                stat!(self.stats.ring_finalizations.increment());
+            }
+            let fresh = Owned::new(
+                Segment::with_first(value, self.segment_capacity, &self.segment_stats),
+                guard.domain(),
+            )
+            .into_shared(guard);
+            // AcqRel: Release publishes the new segment (its rings and the value written into
+            // it) to whoever loads `next`; Acquire on failure: the winner's segment is then
+            // read (through `tail`) by the next iteration.
+            match segment.next.compare_exchange(
+                Shared::null(),
+                fresh,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+                guard,
+            ) {
+                Ok(_) => {
+                    stat!(
+                        self.stats.pushes.increment();
+                        self.stats.ring_allocations.increment();
+                    );
+                    // AcqRel: as the helping CAS above. Failure: someone helped already.
+                    let _ = self.tail.compare_exchange(
+                        tail,
+                        fresh,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                        guard,
+                    );
+                    return;
+                }
+                Err(lost) => {
+                    // SAFETY: `fresh` was never published (the CAS failed), so this thread
+                    // still owns it.
+                    let segment = unsafe { lost.new.into_owned() }.into_inner();
+                    let back = segment.storage.core::<true>(&self.segment_stats).pop();
+                    // The pre-loaded value is the only one in the unpublished segment.
+                    let Some(back) = back else {
+                        unreachable!("an unpublished segment keeps its first value");
+                    };
+                    value = back;
+                }
+            }
+        }
+    }
+
+    /// Removes the oldest value, or returns `None` when the queue is empty. Lock-free;
+    /// linearizes at a segment's queue-ring OR, or (empty) where the head segment was empty
+    /// with no successor.
+    pub(crate) fn pop(&self, guard: &Guard<'_, R>) -> Option<T> {
+        loop {
+            let head = self.head.load(guard);
+            // SAFETY: `head` is never null and the guard protects its segment.
+            let segment = unsafe { head.deref() };
+            let core = segment.storage.core::<true>(&self.segment_stats);
+            if let Some(value) = core.pop() {
+                stat!(self.stats.pops.increment());
+                return Some(value);
+            }
+            let next = segment.next.load(guard);
+            if next.is_null() {
+                stat!(self.stats.empty_pops.increment());
+                return None;
+            }
+            // The segment is finalized (whoever set `next` did it first), but an index may
+            // wait behind an exhausted threshold: scan once more with a fresh one.
+            core.queued.reset_threshold();
+            if let Some(value) = core.pop() {
+                stat!(self.stats.pops.increment());
+                return Some(value);
+            }
+            // Never retire a segment `tail` still points to: move `tail` on first.
+            if self.tail.load(guard) == head {
+                // AcqRel: as `push`'s helping CAS.
+                let _ = self.tail.compare_exchange(
+                    head,
+                    next,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                    guard,
+                );
+            }
+            // AcqRel: Acquire orders this thread after the pushes into `next` it will read;
+            // Release makes the unlink visible before the retirement below.
+            if self
+                .head
+                .compare_exchange(head, next, Ordering::AcqRel, Ordering::Relaxed, guard)
+                .is_ok()
+            {
+                // SAFETY: the CAS unlinked `head` from the queue (neither `head` nor `tail`
+                // points to it, and no segment links back), this thread won it, so it retires
+                // the segment exactly once; values still in it are dropped with it on any
+                // thread, which `LockFreeQueue`'s `T: Send` bound allows.
+                unsafe { guard.retire(head) };
+            }
+        }
+    }
+
+    /// Values in the queue, approximately: the sum of the segments' lengths from `head` to
+    /// `tail` (O(segments)).
+    pub(crate) fn len(&self, guard: &Guard<'_, R>) -> usize {
+        let mut total = 0usize;
+        let mut current = self.head.load(guard);
+        // Every segment reached from `head` through `next` links is protected by the guard.
+        // SAFETY: as just said.
+        while let Some(segment) = unsafe { current.as_ref() } {
+            total = total.saturating_add(segment.storage.core::<true>(&self.segment_stats).len());
+            current = segment.next.load(guard);
+        }
+        total
+    }
+
+    /// The ring counters of the linked segments, summed: (queue rings, free rings).
+    #[cfg(feature = "stats")]
+    pub(crate) fn ring_stats(&self, guard: &Guard<'_, R>) -> crate::stats::RingTotals {
+        let mut totals = crate::stats::RingTotals::default();
+        let mut current = self.head.load(guard);
+        // SAFETY: as in `len`, the guard protects every linked segment.
+        while let Some(segment) = unsafe { current.as_ref() } {
+            let (queued, free) = segment.storage.ring_stats();
+            totals.add(queued, free);
+            current = segment.next.load(guard);
+        }
+        totals
+    }
+
+    /// Frees every linked segment and the values in them. Only for `Drop` (exclusive).
+    pub(crate) fn free_segments(&mut self) {
+        // `tail` aliases a linked segment: forget it, and free through `head`'s chain.
+        *self.tail = Atomic::null();
+        let mut link = core::mem::replace(&mut *self.head, Atomic::null());
+        // With exclusive access no other thread reaches the links or the segments; each
+        // linked segment is owned by the chain alone (`tail` was cleared, retired segments
+        // are unlinked), and each link is taken once.
+        // SAFETY: as just said.
+        while let Some(owned) = unsafe { link.try_into_owned() } {
+            let mut segment = owned.into_inner();
+            link = core::mem::replace(&mut segment.next, Atomic::null());
+            drop(segment); // drops the values left in it
+        }
+    }
+}
