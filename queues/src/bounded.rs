@@ -35,8 +35,11 @@ use crate::{
 ///
 /// Every push and pop takes effect atomically at a single step: a successful push at the CAS
 /// that stores its index in the queue ring, a successful pop at the atomic OR that consumes
-/// it; a failed push (full) or pop (empty) at a moment when the queue was full or empty.
-/// Values come out in the order their pushes took effect.
+/// it, a failed pop at a moment when the queue was empty. Values come out in the order their
+/// pushes took effect. A failed push is the one relaxation: it happens when every cell is
+/// held — by a queued value, or by a push or pop still in flight (see [capacity under
+/// concurrency](Self#capacity-under-concurrency)) — which can be with fewer than `capacity`
+/// values in the queue.
 ///
 /// # Capacity under concurrency
 ///

@@ -40,8 +40,9 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 ///
 /// A successful push takes effect at the ring CAS that stores its index (or at the CAS that
 /// links a new segment holding it), a successful pop at the atomic OR that consumes an index,
-/// and failed ones at a moment the queue was full or empty. Values come out in the order their
-/// pushes took effect.
+/// a failed pop at a moment the queue was empty. Values come out in the order their pushes
+/// took effect. A full bounded queue may refuse a push while a concurrent pop still holds
+/// the cell it emptied ([`BoundedQueue`]'s "capacity under concurrency").
 ///
 /// # Guards
 ///

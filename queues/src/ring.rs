@@ -270,23 +270,54 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
     /// Enqueues `index` (`< half`; the caller guarantees at most `half` indices are in the
     /// ring). Lock-free; linearizes at the slot CAS. Returns `false`, without enqueuing, only
     /// for a finalized ring.
+    ///
+    /// The common case — the claimed slot is free, safe and of an older cycle, and the CAS
+    /// wins — is inlined into the caller; everything else continues in
+    /// [`enqueue_slow`](Self::enqueue_slow) with the same position.
     #[must_use]
+    #[inline(always)]
     pub(crate) fn enqueue(self, index: usize) -> bool {
+        debug_assert!(index < self.half());
+        let low = 2 * self.slots.len() - 1;
+        // AcqRel: Acquire pairs with the catch-up CAS of a dequeuer that moved `tail` (and
+        // with earlier FAAs); Release is not needed by any reader of `tail` but keeps the
+        // reference's ordering (ALGORITHMS.md §0.4).
+        let tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
+        if FINALIZABLE && tail & FINALIZED != 0 {
+            return false;
+        }
+        let cycle = self.cycle_of(tail);
+        let slot = &self.slots[remap(tail, self.slots.len())];
+        // Acquire: pairs with the Release of the dequeuer's OR/CAS that last wrote the slot,
+        // so this enqueue's write comes after that dequeue in the slot's order.
+        let entry = slot.load(Ordering::Acquire);
+        if entry == entry | low && before(entry, cycle) {
+            // Free (⊥), safe, older: the slot is this position's. Release: publishes what
+            // the caller wrote for `index` (the value queues' data cell) to the dequeuer whose
+            // Acquire load reads this word. Acquire on failure: see `enqueue_slow`.
+            let new = (cycle ^ (self.slots.len() - 1)) | index;
+            if slot
+                .compare_exchange(entry, new, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                self.restore_threshold();
+                return true;
+            }
+        }
+        self.enqueue_slow(index, tail)
+    }
+
+    /// The rest of [`enqueue`](Self::enqueue): re-examines the slot of position `tail`, then
+    /// claims new positions until a slot takes the index.
+    #[cold]
+    #[inline(never)]
+    fn enqueue_slow(self, index: usize, mut tail: usize) -> bool {
         let slots = self.slots.len();
         let low = 2 * slots - 1;
-        debug_assert!(index < self.half());
         loop {
-            // AcqRel: Acquire pairs with the catch-up CAS of a dequeuer that moved `tail`
-            // (and with earlier FAAs), Release is not needed by any reader of `tail` but
-            // keeps the reference's ordering (ALGORITHMS.md §0.4).
-            let tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
-            if FINALIZABLE && tail & FINALIZED != 0 {
-                return false;
-            }
             let cycle = self.cycle_of(tail);
             let slot = &self.slots[remap(tail, slots)];
-            // Acquire: pairs with the Release of the dequeuer's OR/CAS that last wrote the
-            // slot, so this enqueue's write comes after that dequeue in the slot's order.
+            // Acquire: as in `enqueue`.
             let mut entry = slot.load(Ordering::Acquire);
             loop {
                 let entry_cycle = entry | low;
@@ -299,9 +330,8 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
                 if !usable {
                     break;
                 }
-                // Release: publishes what the caller wrote for `index` (the value queues'
-                // data cell) to the dequeuer whose Acquire load reads this word. Acquire on
-                // failure: the fresh word is re-examined like the first load.
+                // AcqRel/Acquire: as in `enqueue` (the failure value is re-examined like the
+                // first load).
                 match slot.compare_exchange_weak(
                     entry,
                     (cycle ^ (slots - 1)) | index,
@@ -309,48 +339,78 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
-                        let full = threshold(self.half());
-                        // SeqCst (load and store), as the reference: the threshold's argument
-                        // is over a single total order of these accesses and the dequeuers'
-                        // decrements.
-                        if self.header.threshold.load(Ordering::SeqCst) != full {
-                            self.header.threshold.store(full, Ordering::SeqCst);
-                        }
+                        self.restore_threshold();
                         return true;
                     }
                     Err(current) => entry = current,
                 }
             }
             stat!(self.header.stats.retries.increment());
+            // AcqRel: as in `enqueue`.
+            tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
+            if FINALIZABLE && tail & FINALIZED != 0 {
+                return false;
+            }
+        }
+    }
+
+    /// After a successful enqueue: puts the threshold back to its full value if dequeuers
+    /// used some of it (a load first, so the shared line is not written on every enqueue).
+    #[inline(always)]
+    fn restore_threshold(self) {
+        let full = threshold(self.half());
+        // SeqCst (load and store), as the reference: the threshold's argument is over a
+        // single total order of these accesses and the dequeuers' decrements.
+        if self.header.threshold.load(Ordering::SeqCst) != full {
+            self.header.threshold.store(full, Ordering::SeqCst);
         }
     }
 
     /// Dequeues an index, or `None` when the ring is empty. Lock-free; linearizes at the
     /// slot OR on success, and on failure at a point where the ring was empty (the paper's
     /// Lemma 5: the threshold or the catch-up check).
+    ///
+    /// The common case — the claimed slot holds this position's index — is inlined into the
+    /// caller; everything else continues in [`dequeue_slow`](Self::dequeue_slow).
+    #[inline(always)]
     pub(crate) fn dequeue(self) -> Option<usize> {
-        // SeqCst: see `enqueue`'s threshold store.
+        // SeqCst: see `restore_threshold`.
         if self.header.threshold.load(Ordering::SeqCst) < 0 {
             return None;
         }
         let slots = self.slots.len();
+        // AcqRel: as `enqueue`'s `tail` FAA; its Acquire side orders this dequeuer after the
+        // dequeuers that claimed earlier positions.
+        let head = self.header.head.fetch_add(1, Ordering::AcqRel);
+        let slot = &self.slots[remap(head, slots)];
+        // Acquire: pairs with the enqueuer's Release CAS (the index and what it guards).
+        let entry = slot.load(Ordering::Acquire);
+        if entry | (2 * slots - 1) == self.cycle_of(head) {
+            // This position's enqueuer stored its index here; only this dequeuer may consume
+            // it. OR-ing in ⊥ cannot fail (wait-free consume). AcqRel: the Release side
+            // orders the caller's later use of the index (reading the data cell) before the
+            // slot can be reused by the next cycle's enqueuer.
+            let previous = slot.fetch_or(slots - 1, Ordering::AcqRel);
+            return Some(previous & (slots - 1));
+        }
+        self.dequeue_slow(head, entry)
+    }
+
+    /// The rest of [`dequeue`](Self::dequeue): settles the slot of position `head` (whose
+    /// word was `entry`), then decides between empty and another position.
+    #[cold]
+    #[inline(never)]
+    fn dequeue_slow(self, mut head: usize, mut entry: usize) -> Option<usize> {
+        let slots = self.slots.len();
         let low = 2 * slots - 1;
         loop {
-            // AcqRel: as `enqueue`'s `tail` FAA; its Acquire side orders this dequeuer after
-            // the dequeuers that claimed earlier positions.
-            let head = self.header.head.fetch_add(1, Ordering::AcqRel);
             let cycle = self.cycle_of(head);
             let slot = &self.slots[remap(head, slots)];
             let mut patience = DEQUEUE_PATIENCE;
-            // Acquire: pairs with the enqueuer's Release CAS (the index and what it guards).
-            let mut entry = slot.load(Ordering::Acquire);
             loop {
                 let entry_cycle = entry | low;
                 if entry_cycle == cycle {
-                    // This position's enqueuer stored its index here; only this dequeuer may
-                    // consume it. OR-ing in ⊥ cannot fail (wait-free consume). AcqRel: the
-                    // Release side orders the caller's later use of the index (reading the
-                    // data cell) before the slot can be reused by the next cycle's enqueuer.
+                    // AcqRel: as in `dequeue`.
                     let previous = slot.fetch_or(slots - 1, Ordering::AcqRel);
                     return Some(previous & (slots - 1));
                 }
@@ -400,31 +460,39 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
             let tail = self.header.tail.load(Ordering::Acquire);
             if !before(head.wrapping_add(1), Self::position(tail)) {
                 self.catch_up(tail, head.wrapping_add(1));
-                // SeqCst: see `enqueue`'s threshold store.
+                // SeqCst: see `restore_threshold`.
                 self.header.threshold.fetch_sub(1, Ordering::SeqCst);
                 return None;
             }
-            // SeqCst: see `enqueue`'s threshold store.
+            // SeqCst: see `restore_threshold`.
             if self.header.threshold.fetch_sub(1, Ordering::SeqCst) <= 0 {
                 stat!(self.header.stats.threshold_exhaustions.increment());
                 return None;
             }
+            // AcqRel: as in `dequeue`.
+            head = self.header.head.fetch_add(1, Ordering::AcqRel);
+            // Acquire: as in `dequeue`.
+            entry = self.slots[remap(head, slots)].load(Ordering::Acquire);
         }
     }
 
-    /// Moves `tail` up to `head` when dequeuers overtook it, so no enqueuer claims a position
-    /// its dequeuer has already abandoned (invariant 5).
+    /// Moves `tail` (the raw word, finalization bit included) up to `head` when dequeuers
+    /// overtook it, so no enqueuer claims a position its dequeuer has already abandoned
+    /// (invariant 5). The finalization bit is kept: clearing it would reopen a finalized
+    /// ring to enqueuers.
     fn catch_up(self, mut tail: usize, mut head: usize) {
+        let keep = !Self::position(usize::MAX); // FINALIZED, or 0 for a bounded ring
         // AcqRel/Acquire: ordered with the FAAs on `tail` and `head` (same locations).
-        while let Err(current) =
-            self.header
-                .tail
-                .compare_exchange_weak(tail, head, Ordering::AcqRel, Ordering::Acquire)
-        {
+        while let Err(current) = self.header.tail.compare_exchange_weak(
+            tail,
+            head | (tail & keep),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             tail = current;
             // Acquire: as in `dequeue`.
             head = self.header.head.load(Ordering::Acquire);
-            if !before(tail, head) {
+            if !before(Self::position(tail), head) {
                 break;
             }
         }

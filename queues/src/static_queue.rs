@@ -197,7 +197,6 @@ crate::queue::forward_queue! {
     impl [T, const N: usize] for StaticQueue<T, N> { capacity: |queue| Some(queue.capacity()) }
 }
 
-#[cfg(not(ccol_loom))]
 impl<T, const N: usize> Default for StaticQueue<T, N> {
     fn default() -> Self {
         Self::new()
