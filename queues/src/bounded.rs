@@ -99,7 +99,7 @@ impl<T> Storage<T> {
         }
         let atomics = |words: vec::Vec<usize>| words.into_iter().map(AtomicUsize::new).collect();
         Self {
-            queued_header: RingHeader::empty(),
+            queued_header: RingHeader::empty(half),
             free_header: RingHeader::filled(capacity, half),
             queued: atomics(vec![EMPTY_SLOT; slots]),
             free: atomics(free),

@@ -108,44 +108,54 @@ pub(crate) const fn before(a: usize, b: usize) -> bool {
 #[derive(Debug)]
 pub(crate) struct RingHeader {
     head: CachePadded<AtomicUsize>,
-    threshold: CachePadded<AtomicIsize>,
+    threshold: CachePadded<Threshold>,
     tail: CachePadded<AtomicUsize>,
     /// Counters of the `stats` feature (a field only with the feature).
     #[cfg(feature = "stats")]
     pub(crate) stats: CachePadded<RingStats>,
 }
 
+/// The threshold and, on the same line (read with it), the value enqueues restore.
+#[derive(Debug)]
+struct Threshold {
+    value: AtomicIsize,
+    full: isize,
+}
+
 impl RingHeader {
     /// The header of an empty ring.
     #[cfg(not(ccol_loom))]
-    pub(crate) const fn empty() -> Self {
-        Self::with(0, -1)
+    pub(crate) const fn empty(half: usize) -> Self {
+        Self::with(0, -1, half)
     }
 
     /// The header of a ring pre-filled with `count` indices (`count <= half`) by
     /// [`full_slot_value`], whose half size is `half`.
     #[cfg(not(ccol_loom))]
     pub(crate) const fn filled(count: usize, half: usize) -> Self {
-        Self::with(count, if count == 0 { -1 } else { threshold(half) })
+        Self::with(count, if count == 0 { -1 } else { threshold(half) }, half)
     }
 
     /// The header of an empty ring (loom's atomics have no `const` constructors).
     #[cfg(ccol_loom)]
-    pub(crate) fn empty() -> Self {
-        Self::with(0, -1)
+    pub(crate) fn empty(half: usize) -> Self {
+        Self::with(0, -1, half)
     }
 
     /// The header of a pre-filled ring (see the non-loom form).
     #[cfg(ccol_loom)]
     pub(crate) fn filled(count: usize, half: usize) -> Self {
-        Self::with(count, if count == 0 { -1 } else { threshold(half) })
+        Self::with(count, if count == 0 { -1 } else { threshold(half) }, half)
     }
 
     #[cfg(not(ccol_loom))]
-    const fn with(tail: usize, threshold: isize) -> Self {
+    const fn with(tail: usize, value: isize, half: usize) -> Self {
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
-            threshold: CachePadded::new(AtomicIsize::new(threshold)),
+            threshold: CachePadded::new(Threshold {
+                value: AtomicIsize::new(value),
+                full: threshold(half),
+            }),
             tail: CachePadded::new(AtomicUsize::new(tail)),
             #[cfg(feature = "stats")]
             stats: CachePadded::new(RingStats::new()),
@@ -153,10 +163,13 @@ impl RingHeader {
     }
 
     #[cfg(ccol_loom)]
-    fn with(tail: usize, threshold: isize) -> Self {
+    fn with(tail: usize, value: isize, half: usize) -> Self {
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
-            threshold: CachePadded::new(AtomicIsize::new(threshold)),
+            threshold: CachePadded::new(Threshold {
+                value: AtomicIsize::new(value),
+                full: threshold(half),
+            }),
             tail: CachePadded::new(AtomicUsize::new(tail)),
             #[cfg(feature = "stats")]
             stats: CachePadded::new(RingStats::new()),
@@ -206,12 +219,12 @@ pub(crate) const fn remap(position: usize, slots: usize) -> usize {
 #[inline]
 pub(crate) const fn rotate_low_bits(value: usize, size: usize, shift: u32) -> usize {
     let bits = size.trailing_zeros();
+    // Branch-free: below the granule, `left = bits` shifts every bit out of the mask and
+    // `right = 0` keeps `low`, which is the identity.
+    let left = if shift < bits { shift } else { bits };
+    let right = bits - left;
     let low = value & (size - 1);
-    if bits <= shift {
-        low
-    } else {
-        (low >> (bits - shift)) | ((low << shift) & (size - 1))
-    }
+    (low >> right) | ((low << left) & (size - 1))
 }
 
 /// The bit of a finalizable ring's `tail` that closes it to enqueuers (module docs).
@@ -252,7 +265,8 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
         // SeqCst: see `enqueue`'s threshold store.
         self.header
             .threshold
-            .store(threshold(self.half()), Ordering::SeqCst);
+            .value
+            .store(self.header.threshold.full, Ordering::SeqCst);
     }
 
     /// Half the slot count: the most indices the ring may hold.
@@ -358,11 +372,11 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
     /// used some of it (a load first, so the shared line is not written on every enqueue).
     #[inline(always)]
     fn restore_threshold(self) {
-        let full = threshold(self.half());
+        let full = self.header.threshold.full;
         // SeqCst (load and store), as the reference: the threshold's argument is over a
         // single total order of these accesses and the dequeuers' decrements.
-        if self.header.threshold.load(Ordering::SeqCst) != full {
-            self.header.threshold.store(full, Ordering::SeqCst);
+        if self.header.threshold.value.load(Ordering::SeqCst) != full {
+            self.header.threshold.value.store(full, Ordering::SeqCst);
         }
     }
 
@@ -375,7 +389,7 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
     #[inline(always)]
     pub(crate) fn dequeue(self) -> Option<usize> {
         // SeqCst: see `restore_threshold`.
-        if self.header.threshold.load(Ordering::SeqCst) < 0 {
+        if self.header.threshold.value.load(Ordering::SeqCst) < 0 {
             return None;
         }
         let slots = self.slots.len();
@@ -461,11 +475,11 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
             if !before(head.wrapping_add(1), Self::position(tail)) {
                 self.catch_up(tail, head.wrapping_add(1));
                 // SeqCst: see `restore_threshold`.
-                self.header.threshold.fetch_sub(1, Ordering::SeqCst);
+                self.header.threshold.value.fetch_sub(1, Ordering::SeqCst);
                 return None;
             }
             // SeqCst: see `restore_threshold`.
-            if self.header.threshold.fetch_sub(1, Ordering::SeqCst) <= 0 {
+            if self.header.threshold.value.fetch_sub(1, Ordering::SeqCst) <= 0 {
                 stat!(self.header.stats.threshold_exhaustions.increment());
                 return None;
             }

@@ -90,7 +90,7 @@ impl<T, const N: usize> StaticQueue<T, N> {
             position += 1;
         }
         Self {
-            queued_header: RingHeader::empty(),
+            queued_header: RingHeader::empty(N),
             free_header: RingHeader::filled(N, N),
             queued: [const { [const { AtomicUsize::new(EMPTY_SLOT) }; N] }; 2],
             free,
@@ -112,7 +112,7 @@ impl<T, const N: usize> StaticQueue<T, N> {
                 })
         };
         Self {
-            queued_header: RingHeader::empty(),
+            queued_header: RingHeader::empty(N),
             free_header: RingHeader::filled(N, N),
             queued: core::array::from_fn(|_| {
                 core::array::from_fn(|_| AtomicUsize::new(EMPTY_SLOT))
