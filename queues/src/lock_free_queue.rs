@@ -26,9 +26,13 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 ///
 /// Every push and pop is **lock-free**, with no waiting on other threads: ring positions are
 /// claimed with fetch-and-add and settled with single-word CAS; a dequeuer re-reads an empty
-/// slot a bounded number of times at most. [`len`](Self::len) is wait-free for the bounded form
-/// and O(segments) for the unbounded one; [`is_full`](Self::is_full) and
-/// [`capacity`](Self::capacity) are wait-free.
+/// slot a bounded number of times at most. Two qualifications, both outside the algorithm:
+/// the `std` forms pin a thread-local participant, and a thread's first operation on a queue
+/// registers it with the queue's domain, which briefly takes ccol-reclaim's process-wide
+/// registration lock (the `_guarded` forms with a handle registered up front never do); and
+/// an unbounded push that fills a segment allocates the next one through the global
+/// allocator. [`len`](Self::len) is wait-free for the bounded form and O(segments) for the
+/// unbounded one; [`is_full`](Self::is_full) and [`capacity`](Self::capacity) are wait-free.
 ///
 /// A segment of capacity `c` costs `c * size_of::<T>()` bytes of values plus
 /// `4 * c.next_power_of_two()` words of ring slots and a few cache lines; an unbounded queue
@@ -210,6 +214,10 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
 
     /// The number of values in the queue, approximately while operations are in flight
     /// (bounded: wait-free; unbounded: the sum over the linked segments, O(segments)).
+    ///
+    /// The unbounded form may also overcount with nothing in flight: a push that arrives at
+    /// a segment just finalized still claims a position there before it moves on, and that
+    /// position counts until a pop finds the segment drained and leaves it.
     ///
     /// # Panics
     ///

@@ -134,9 +134,12 @@ impl<T, R: Reclaim> Lscq<T, R> {
                 Err(back) => value = back,
             }
             // Full or finalized: close it (if nobody has) and append a segment holding the
-            // value.
+            // value — unless another pusher already did (building a segment is not cheap).
             if core.queued.finalize() {
                 stat!(self.stats.ring_finalizations.increment());
+            }
+            if !segment.next.load(guard).is_null() {
+                continue;
             }
             let fresh = Owned::new(
                 Segment::with_first(value, self.segment_capacity, &self.segment_stats),
@@ -263,19 +266,33 @@ impl<T, R: Reclaim> Lscq<T, R> {
         totals
     }
 
-    /// Frees every linked segment and the values in them. Only for `Drop` (exclusive).
+    /// Frees every linked segment and the values in them. Only for `Drop` (exclusive). If a
+    /// value's destructor panics, the remaining segments are still freed while the panic
+    /// unwinds (a second panic aborts, as in `Vec`).
     pub(crate) fn free_segments(&mut self) {
+        /// Frees the rest of the chain if dropping one segment unwinds.
+        struct Resume<T, R: Reclaim>(Atomic<Segment<T, R>, R>);
+        impl<T, R: Reclaim> Drop for Resume<T, R> {
+            fn drop(&mut self) {
+                free_chain(core::mem::replace(&mut self.0, Atomic::null()));
+            }
+        }
+        /// Frees the segments linked from `link`.
+        fn free_chain<T, R: Reclaim>(mut link: Atomic<Segment<T, R>, R>) {
+            // With exclusive access no other thread reaches the links or the segments; each
+            // linked segment is owned by the chain alone (`tail` was cleared, retired
+            // segments are unlinked), and each link is taken once.
+            // SAFETY: as just said.
+            while let Some(owned) = unsafe { link.try_into_owned() } {
+                let mut segment = owned.into_inner();
+                let mut rest = Resume(core::mem::replace(&mut segment.next, Atomic::null()));
+                drop(segment); // drops the values left in it; may unwind
+                // Not unwinding: take the rest back (`rest` now drops with a null link).
+                link = core::mem::replace(&mut rest.0, Atomic::null());
+            }
+        }
         // `tail` aliases a linked segment: forget it, and free through `head`'s chain.
         *self.tail = Atomic::null();
-        let mut link = core::mem::replace(&mut *self.head, Atomic::null());
-        // With exclusive access no other thread reaches the links or the segments; each
-        // linked segment is owned by the chain alone (`tail` was cleared, retired segments
-        // are unlinked), and each link is taken once.
-        // SAFETY: as just said.
-        while let Some(owned) = unsafe { link.try_into_owned() } {
-            let mut segment = owned.into_inner();
-            link = core::mem::replace(&mut segment.next, Atomic::null());
-            drop(segment); // drops the values left in it
-        }
+        free_chain(core::mem::replace(&mut *self.head, Atomic::null()));
     }
 }

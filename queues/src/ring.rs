@@ -19,8 +19,16 @@
 //!   means OR-ing the same ones into the slot word).
 //!
 //! All cycle and position comparisons are signed differences of wrapping words
-//! ([`before`]), so the counters may wrap: only positions within half the word range of each
-//! other are ever compared.
+//! ([`before`]), so the counters may wrap. Cycle words drop the top bit of the position
+//! (`p << 1`), so two positions compare correctly while they are less than `2^(W - 2)` apart
+//! (`W` the word size). On 64-bit targets that is never a limit. On 32-bit targets it is
+//! 2^30 positions: a thread stalled *between claiming a position and settling its slot*
+//! while 2^30 further operations run on the same ring (a minute at tens of millions of
+//! operations per second: a suspended process, a starved low-priority task) can, when it
+//! resumes, mis-order its slot's cycle — losing a value and its cell, or panicking on an
+//! out-of-range index (never undefined behaviour). Interrupt handlers preempting a main
+//! loop are far from this. The paper assumes 64-bit counters; the unbounded queue needs
+//! 64-bit pointers anyway.
 //!
 //! # Invariants (the paper's Section 4, restated for this code)
 //!
@@ -444,11 +452,10 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
                     // briefly if it has claimed the position, then take the slot into this
                     // cycle (keeping the safe bit) so that enqueuer must retry elsewhere.
                     // Acquire: pairs with the enqueuer's `tail` FAA.
+                    // (A finalized ring's `tail` also counts positions whose pushes saw the
+                    // bit and went elsewhere: nobody is coming, so no patience there.)
                     if patience > 0
-                        && before(
-                            head,
-                            Self::position(self.header.tail.load(Ordering::Acquire)),
-                        )
+                        && Self::enqueuer_in_flight(head, self.header.tail.load(Ordering::Acquire))
                     {
                         patience -= 1;
                         core::hint::spin_loop();
@@ -488,6 +495,13 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
             // Acquire: as in `dequeue`.
             entry = self.slots[remap(head, slots)].load(Ordering::Acquire);
         }
+    }
+
+    /// Whether an enqueuer has claimed position `head` and may still write it, judging from
+    /// the raw `tail` word.
+    #[inline]
+    fn enqueuer_in_flight(head: usize, tail: usize) -> bool {
+        !(FINALIZABLE && tail & FINALIZED != 0) && before(head, tail)
     }
 
     /// Moves `tail` (the raw word, finalization bit included) up to `head` when dequeuers
