@@ -46,7 +46,9 @@ use ccol_atomics::sync::{
     atomic::{AtomicUsize, Ordering},
     cell::UnsafeCell,
 };
-use ccol_queues::{BoundedQueue, PushError, StaticQueue};
+use ccol_queues::{BoundedQueue, LockFreeQueue, PushError, StaticQueue};
+use ccol_reclaim::{Debra, Ibr, Reclaim};
+use loom::thread::JoinHandle;
 
 /// The id a destructor leaves behind.
 const FREED: u64 = u64::MAX;
@@ -388,13 +390,148 @@ fn threshold_spent_push_races_pops(kind: Kind) {
     world.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// The unbounded `LockFreeQueue` (LSCQ), segments of one value: every second push closes a
+// segment and links a new one. Each thread registers a handle (thread-local participants of
+// two threads registering at once deadlock the model: ccol-reclaim's `tests/loom.rs`), and
+// ccol-reclaim's thresholds are 2 under loom, so retired segments are really freed inside
+// the models (loom's leak check then covers the segments and what they hold).
+
+/// An unbounded queue of [`Payload`]s with segments of one value, its drop counter and gate.
+struct Lscq<R: Reclaim> {
+    queue: Arc<LockFreeQueue<Payload, R>>,
+    drops: Arc<AtomicUsize>,
+    gate: Arc<Gate>,
+}
+
+impl<R: Reclaim> Lscq<R> {
+    /// A queue holding `initial` (front first), then popped `popped` times (each must return
+    /// the front), before any thread starts.
+    fn new(initial: &[u64], popped: usize) -> Self {
+        let world = Self {
+            queue: Arc::new(LockFreeQueue::unbounded_with_segment_capacity(1)),
+            drops: Arc::new(AtomicUsize::new(0)),
+            gate: Arc::new(Gate(AtomicUsize::new(0))),
+        };
+        {
+            let handle = world.queue.register().expect("no participant limit");
+            for &id in initial {
+                assert!(
+                    world
+                        .queue
+                        .push_guarded(world.payload(id), &handle.pin())
+                        .is_ok()
+                );
+            }
+            for &id in &initial[..popped] {
+                let front = world.queue.pop_guarded(&handle.pin()).map(|p| p.id());
+                assert_eq!(front, Some(id));
+            }
+        }
+        world
+    }
+
+    fn payload(&self, id: u64) -> Payload {
+        Payload {
+            id: UnsafeCell::new(id),
+            drops: Arc::clone(&self.drops),
+        }
+    }
+
+    /// Registers, crosses the gate, pushes `pushes`, then pops `pops` times (a guard per
+    /// operation); returns the ids popped (`None` for an empty pop).
+    fn run(&self, pushes: &[u64], pops: usize) -> Vec<Option<u64>> {
+        let handle = self.queue.register().expect("no participant limit");
+        self.gate.cross();
+        for &id in pushes {
+            let pushed = self.queue.push_guarded(self.payload(id), &handle.pin());
+            assert!(pushed.is_ok(), "an unbounded queue is never full");
+        }
+        (0..pops)
+            .map(|_| self.queue.pop_guarded(&handle.pin()).map(|p| p.id()))
+            .collect()
+    }
+
+    /// Spawns a thread running [`run`](Self::run) on the same queue.
+    fn spawn(&self, pushes: &'static [u64], pops: usize) -> JoinHandle<Vec<Option<u64>>> {
+        let view = Self {
+            queue: Arc::clone(&self.queue),
+            drops: Arc::clone(&self.drops),
+            gate: Arc::clone(&self.gate),
+        };
+        loom::thread::spawn(move || view.run(pushes, pops))
+    }
+
+    /// After the joins: the values popped (`popped`, in pop order) followed by the drain
+    /// must be one of `wants`; then the queue and its domain are dropped and every payload
+    /// created (`created`) must have been dropped once.
+    #[track_caller]
+    fn finish(self, popped: &[Option<u64>], wants: &[&[u64]], created: usize) {
+        let handle = self.queue.register().expect("no participant limit");
+        let mut seen: Vec<u64> = popped.iter().flatten().copied().collect();
+        while let Some(value) = self.queue.pop_guarded(&handle.pin()) {
+            seen.push(value.id());
+        }
+        assert!(
+            wants.contains(&&seen[..]),
+            "popped {popped:?}, then drained: {seen:?}"
+        );
+        drop(handle);
+        drop(Arc::try_unwrap(self.queue).unwrap_or_else(|_| panic!("the threads are joined")));
+        // Relaxed: every thread that dropped payloads is joined.
+        assert_eq!(
+            self.drops.load(Ordering::Relaxed),
+            created,
+            "payloads leaked"
+        );
+    }
+}
+
+/// Model (a), segment hand-over: a thread pushes 10 then 11 (the second finds the segment
+/// full: it finalizes it and links a new one) while the main thread pops twice (its pops may
+/// find the first segment drained and move the head on, retiring it). Popped and drained,
+/// the values are 10 then 11, each once.
+fn lscq_handover<R: Reclaim>() {
+    let world = Lscq::<R>::new(&[], 0);
+    let pusher = world.spawn(&[10, 11], 0);
+    let popped = world.run(&[], 2);
+    pusher.join().unwrap();
+    world.finish(&popped, &[&[10, 11]], 2);
+}
+
+/// Model (b), two pushers append onto a full segment: the queue holds 1 (its segment is
+/// full); a thread pushes 10 while the main thread pushes 11. Both close the segment and try
+/// to link their own new one: the CAS loser takes its value back out of its unpublished
+/// segment and retries behind the winner's. Drained: 1, then 10 and 11 in either order.
+fn lscq_two_appenders<R: Reclaim>() {
+    let world = Lscq::<R>::new(&[1], 0);
+    let other = world.spawn(&[10], 0);
+    world.run(&[11], 0);
+    other.join().unwrap();
+    world.finish(&[], &[&[1, 10, 11], &[1, 11, 10]], 3);
+}
+
+/// Model (c), a pop across a finalized segment: 1 and 2 were pushed (1's segment is closed,
+/// 2 is in the next) and 1 popped, so the head still rests on the closed, drained segment.
+/// The main thread pops twice (leaving that segment: reset the threshold, try once more,
+/// move the head, retire it) while a thread pushes 10 (onto 2's segment, which it may find
+/// full and close in turn). The first pop gets 2; 10 is popped or drained, once.
+fn lscq_pop_across_finalized<R: Reclaim>() {
+    let world = Lscq::<R>::new(&[1, 2], 1);
+    let pusher = world.spawn(&[10], 0);
+    let popped = world.run(&[], 2);
+    pusher.join().unwrap();
+    assert_eq!(popped[0], Some(2), "the front was 2");
+    world.finish(&popped, &[&[2, 10]], 3);
+}
+
 /// One `#[test]` per (model, queue): `name => model(kind);`.
 macro_rules! models {
-    ($($name:ident => $model:ident($($arg:expr),*);)*) => {
+    ($($name:ident => $model:ident $(::<$scheme:ty>)? ($($arg:expr),*);)*) => {
         $(
             #[test]
             fn $name() {
-                loom::model(|| $model($($arg),*));
+                loom::model(|| $model $(::<$scheme>)? ($($arg),*));
             }
         )*
     };
@@ -419,4 +556,31 @@ models! {
     static_2_threshold_spent_push_races_pops => threshold_spent_push_races_pops(Kind::Static2);
     bounded_3_threshold_spent_push_races_pops =>
         threshold_spent_push_races_pops(Kind::Bounded(3));
+}
+
+/// The LSCQ models, with more branches allowed than loom's default 1000: a pop that finds
+/// the slot of a claimed position empty re-reads it up to `DEQUEUE_PATIENCE` (64) times,
+/// each read a branch, and with segments handed over that can happen several times in one
+/// execution (bounded, so not a spin loop: "Model exceeded maximum number of branches"
+/// otherwise showed up in some runs).
+macro_rules! lscq_models {
+    ($($name:ident => $model:ident::<$scheme:ty>();)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let mut builder = loom::model::Builder::new();
+                builder.max_branches = 10_000;
+                builder.check(|| $model::<$scheme>());
+            }
+        )*
+    };
+}
+
+lscq_models! {
+    ibr_lscq_segment_handover => lscq_handover::<Ibr>();
+    debra_lscq_segment_handover => lscq_handover::<Debra>();
+    ibr_lscq_two_pushers_append_a_segment => lscq_two_appenders::<Ibr>();
+    debra_lscq_two_pushers_append_a_segment => lscq_two_appenders::<Debra>();
+    ibr_lscq_pop_across_a_finalized_segment => lscq_pop_across_finalized::<Ibr>();
+    debra_lscq_pop_across_a_finalized_segment => lscq_pop_across_finalized::<Debra>();
 }

@@ -17,6 +17,31 @@ use core::ptr;
 use ccol_atomics::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use ccol_queues::{BoundedQueue, PushError, StaticQueue};
 
+/// Instantiates generic tests of `LockFreeQueue` for both schemes:
+/// `for_each_scheme!(name => generic_fn, ...)` makes `ibr::name` and `debra::name` calling
+/// `generic_fn::<Ibr>()` and `::<Debra>()` (as in ccol-stack's tests).
+macro_rules! for_each_scheme {
+    ($($test:ident => $body:ident),* $(,)?) => {
+        mod ibr {
+            $(
+                #[test]
+                fn $test() {
+                    super::$body::<::ccol_reclaim::Ibr>();
+                }
+            )*
+        }
+        mod debra {
+            $(
+                #[test]
+                fn $test() {
+                    super::$body::<::ccol_reclaim::Debra>();
+                }
+            )*
+        }
+    };
+}
+pub(crate) use for_each_scheme;
+
 /// Iteration counts: `normal` natively, `miri` under Miri.
 pub const fn scaled(normal: usize, miri: usize) -> usize {
     if cfg!(miri) { miri } else { normal }
