@@ -137,7 +137,29 @@ fn stack_module_and_aliases_are_ccol_stack() {
 }
 
 #[test]
-fn queues_are_ccol_queues() {
+fn queues_module_and_static_queue_are_ccol_queues() {
+    assert_eq!(
+        TypeId::of::<ccol::StaticQueue<u64, 4>>(),
+        TypeId::of::<ccol_queues::StaticQueue<u64, 4>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::queues::PushError<u8>>(),
+        TypeId::of::<ccol_queues::PushError<u8>>()
+    );
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn bounded_queue_is_ccol_queues() {
+    assert_eq!(
+        TypeId::of::<ccol::BoundedQueue<u64>>(),
+        TypeId::of::<ccol_queues::BoundedQueue<u64>>()
+    );
+}
+
+#[cfg(all(feature = "ibr", feature = "debra", target_pointer_width = "64"))]
+#[test]
+fn lock_free_queue_aliases_are_ccol_queues() {
     assert_eq!(
         TypeId::of::<ccol::LockFreeQueue<u64>>(),
         TypeId::of::<ccol_queues::LockFreeQueue<u64, ccol::DefaultScheme>>()
@@ -149,17 +171,5 @@ fn queues_are_ccol_queues() {
     assert_eq!(
         TypeId::of::<ccol::debra::LockFreeQueue<u64>>(),
         TypeId::of::<ccol_queues::LockFreeQueue<u64, ccol_reclaim::Debra>>()
-    );
-    assert_eq!(
-        TypeId::of::<ccol::BoundedQueue<u64>>(),
-        TypeId::of::<ccol_queues::BoundedQueue<u64>>()
-    );
-    assert_eq!(
-        TypeId::of::<ccol::StaticQueue<u64, 4>>(),
-        TypeId::of::<ccol_queues::StaticQueue<u64, 4>>()
-    );
-    assert_eq!(
-        TypeId::of::<ccol::queues::PushError<u8>>(),
-        TypeId::of::<ccol_queues::PushError<u8>>()
     );
 }

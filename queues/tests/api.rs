@@ -1,4 +1,4 @@
-#![cfg(not(ccol_loom))]
+#![cfg(all(feature = "alloc", not(ccol_loom)))]
 //! The public API of both queues, sequentially: FIFO order, "full" handing the value back
 //! unchanged, exact `len`, `is_empty` and `is_full`, `capacity`, `Debug` and `Default`, rings
 //! wrapped far beyond their slot count, the threshold path (an empty queue popped many times,

@@ -1,4 +1,4 @@
-#![cfg(not(ccol_loom))]
+#![cfg(all(feature = "alloc", not(ccol_loom)))]
 //! Auto traits, standard traits and sizes of the public types (compile-time assertions): a
 //! queue moves its values between threads whole and never shares a reference to one, so it is
 //! `Send` and `Sync` exactly when its element type is `Send`; a `StaticQueue` is its six

@@ -1,4 +1,4 @@
-#![cfg(not(ccol_loom))]
+#![cfg(all(feature = "alloc", not(ccol_loom)))]
 //! The ccol-specs queue suites, on every capacity edge of both queues:
 //!
 //! - **Sequential conformance** against the FIFO model (`QueueModel`): the ccol-specs suite

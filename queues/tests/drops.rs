@@ -1,4 +1,4 @@
-#![cfg(not(ccol_loom))]
+#![cfg(all(feature = "alloc", not(ccol_loom)))]
 //! Ownership of values: every value pushed is dropped exactly once, whether popped, refused
 //! (handed back whole) or left in the queue when it is dropped, including after the rings
 //! wrapped many times; a destructor that panics during the queue's `Drop` does not keep the

@@ -1,4 +1,4 @@
-#![cfg(not(ccol_loom))]
+#![cfg(all(feature = "alloc", not(ccol_loom)))]
 //! Oversubscribed stress (8 threads on a 2-core machine; 3 under Miri): every value pushed is
 //! popped exactly once, nothing is lost, and each consumer sees each producer's values in the
 //! order they were pushed (FIFO per producer: a consumer's pops are ordered, so two values of
