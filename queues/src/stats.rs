@@ -99,6 +99,15 @@ counters! {
 
 counters! {
     /// The counters of one queue (empty without the `stats` feature).
+    #[cfg_attr(
+        not(all(
+        feature = "alloc",
+        target_has_atomic = "64",
+        target_pointer_width = "64",
+        any(feature = "ibr", feature = "debra")
+    )),
+        allow(dead_code, reason = "the segment counters exist for the unbounded queue")
+    )]
     Stats {
         pushes,
         pops,
@@ -129,6 +138,12 @@ impl Stats {
 
     /// The snapshot of an unbounded queue: its own counters, the segments' peak length and
     /// the ring counters of the segments still linked.
+    #[cfg(all(
+        feature = "alloc",
+        target_has_atomic = "64",
+        target_pointer_width = "64",
+        any(feature = "ibr", feature = "debra")
+    ))]
     pub(crate) fn snapshot_unbounded(&self, segments: &Self, rings: &RingTotals) -> QueueStats {
         QueueStats {
             pushes: self.pushes.get(),
@@ -145,14 +160,30 @@ impl Stats {
 }
 
 /// Ring counters summed over the segments of an unbounded queue.
-#[cfg(feature = "stats")]
+#[cfg(all(
+    feature = "stats",
+    all(
+        feature = "alloc",
+        target_has_atomic = "64",
+        target_pointer_width = "64",
+        any(feature = "ibr", feature = "debra")
+    )
+))]
 #[derive(Debug, Default)]
 pub(crate) struct RingTotals {
     threshold_exhaustions: u64,
     retries: u64,
 }
 
-#[cfg(feature = "stats")]
+#[cfg(all(
+    feature = "stats",
+    all(
+        feature = "alloc",
+        target_has_atomic = "64",
+        target_pointer_width = "64",
+        any(feature = "ibr", feature = "debra")
+    )
+))]
 impl RingTotals {
     /// Adds one segment's (queue ring, free ring) counters.
     pub(crate) fn add(&mut self, queued: &RingStats, free: &RingStats) {
