@@ -229,10 +229,11 @@ impl<T, R: Reclaim> Lscq<T, R> {
                 .compare_exchange(head, next, Ordering::AcqRel, Ordering::Relaxed, guard)
                 .is_ok()
             {
-                // SAFETY: the CAS unlinked `head` from the queue (neither `head` nor `tail`
+                // The CAS unlinked `head` from the queue (neither `head` nor `tail`
                 // points to it, and no segment links back), this thread won it, so it retires
                 // the segment exactly once; values still in it are dropped with it on any
                 // thread, which `LockFreeQueue`'s `T: Send` bound allows.
+                // SAFETY: as just said.
                 unsafe { guard.retire(head) };
             }
         }

@@ -51,9 +51,10 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
             return Err(value);
         };
         self.data[index].with_mut(|cell| {
-            // SAFETY: `index` came from `free`, so this call owns the cell (module docs):
+            // `index` came from `free`, so this call owns the cell (module docs):
             // no other thread reads or writes it until `queued.enqueue` publishes it. The cell
             // holds no value (its last pop moved it out), so nothing is overwritten.
+            // SAFETY: as just said.
             unsafe { (*cell).write(value) };
         });
         if !self.queued.enqueue(index) {
@@ -87,10 +88,11 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
             return None;
         };
         let value = self.data[index].with(|cell| {
-            // SAFETY: `index` came from `queued`, so this call owns the cell and the push that
+            // `index` came from `queued`, so this call owns the cell and the push that
             // enqueued it wrote a value first (its Release CAS on the `queued` slot pairs with
             // `dequeue`'s Acquire load). The value is moved out exactly once: the index goes
             // back to `free` only after this read.
+            // SAFETY: as just said.
             unsafe { (*cell).assume_init_read() }
         });
         let returned = self.free.enqueue(index);
