@@ -71,8 +71,8 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 ///     .map(|p| {
 ///         let queue = Arc::clone(&queue);
 ///         thread::spawn(move || {
-///             for i in 0..10_000 {
-///                 queue.push(p * 10_000 + i).unwrap();
+///             for i in 0..100 {
+///                 queue.push(p * 100 + i).unwrap();
 ///             }
 ///         })
 ///     })
@@ -82,7 +82,7 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 /// while let Some(value) = queue.pop() {
 ///     sum += value;
 /// }
-/// assert_eq!(sum, (0..20_000).sum::<u64>());
+/// assert_eq!(sum, (0..200).sum::<u64>());
 /// ```
 ///
 /// [`unbounded_with_segment_capacity`]: Self::unbounded_with_segment_capacity
