@@ -253,3 +253,25 @@ impl<T> fmt::Debug for BoundedQueue<T> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(all(test, not(ccol_loom)))]
+mod tests {
+    use super::*;
+
+    /// A push that lost the race with the finalization (it took a cell, then its FAA on the
+    /// queue ring's `tail` saw the bit) leaves `tail` one past the last value; `len` must still
+    /// be exact once nothing is in flight.
+    #[test]
+    fn len_is_exact_after_a_push_bounced_off_a_finalized_ring() {
+        let storage = Storage::<u32>::new(2, true);
+        let stats = Stats::new();
+        let core = storage.core::<true>(&stats);
+        assert_eq!(core.push(1), Ok(()));
+        assert!(core.queued.finalize());
+        assert_eq!(core.push(2), Err(2), "the finalized ring refuses the push");
+        assert_eq!(core.len(), 1);
+        assert_eq!(core.pop(), Some(1));
+        assert_eq!(core.len(), 0);
+        assert_eq!(core.pop(), None);
+    }
+}

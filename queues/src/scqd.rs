@@ -102,8 +102,13 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
     }
 
     /// Values in the queue, approximately (wait-free; exact when nothing is in flight).
+    ///
+    /// Two bounds, the smaller wins: the indices in `queued`, and the cells not in `free`.
+    /// The first alone overcounts a finalized queue ring for good: a push whose FAA saw the
+    /// finalization moved `tail` without enqueuing anything (and took its cell back).
     pub(crate) fn len(&self) -> usize {
-        self.queued.len().min(self.data.len())
+        let taken = self.data.len().saturating_sub(self.free.len());
+        self.queued.len().min(taken)
     }
 
     /// Drops every value still queued. Only for `Drop` (exclusive access). If a value's
