@@ -156,15 +156,35 @@ pub mod hint {
     pub use core::hint::spin_loop;
 }
 
-/// Thread helpers (std only).
+/// Thread helpers (std only): yielding, and parking for blocking waits.
 #[cfg(feature = "std")]
 pub mod thread {
     #[cfg(ccol_loom)]
-    pub use loom::thread::yield_now;
+    pub use loom::thread::{Thread, current, park, yield_now};
 
     #[cfg(not(ccol_loom))]
-    pub use std::thread::yield_now;
+    pub use std::thread::{Thread, current, park, yield_now};
+
+    /// `std::thread::park_timeout`; loom has no clock, so its form parks without one (models
+    /// only use waits that a notification ends).
+    #[cfg(not(ccol_loom))]
+    pub use std::thread::park_timeout;
+
+    /// `std::thread::park_timeout`; loom has no clock, so its form parks without one (models
+    /// only use waits that a notification ends).
+    #[cfg(ccol_loom)]
+    pub fn park_timeout(_timeout: core::time::Duration) {
+        park();
+    }
 }
+
+/// `Mutex` from the selected backend (std only; loom's is model-checked).
+#[cfg(all(ccol_loom, feature = "std"))]
+pub use loom::sync::Mutex;
+
+/// `Mutex` from the selected backend (std only; loom's is model-checked).
+#[cfg(all(not(ccol_loom), feature = "std"))]
+pub use std::sync::Mutex;
 
 /// `Arc` from the selected backend (loom's is leak-checked).
 #[cfg(all(ccol_loom, feature = "alloc"))]

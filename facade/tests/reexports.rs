@@ -146,6 +146,10 @@ fn queues_module_and_static_queue_are_ccol_queues() {
         TypeId::of::<ccol::queues::PushError<u8>>(),
         TypeId::of::<ccol_queues::PushError<u8>>()
     );
+    assert_eq!(
+        TypeId::of::<ccol::queues::PopError>(),
+        TypeId::of::<ccol_queues::PopError>()
+    );
 }
 
 #[cfg(feature = "alloc")]

@@ -4,8 +4,15 @@
 use alloc::{boxed::Box, vec};
 use core::{fmt, mem::MaybeUninit};
 
+#[cfg(feature = "std")]
+use ccol_arch::CachePadded;
+#[cfg(feature = "std")]
+use core::time::Duration;
+
+#[cfg(feature = "std")]
+use crate::event::Signals;
 use crate::{
-    PushError,
+    PopError, PushError,
     ring::{EMPTY_SLOT, Ring, RingHeader, full_slot_value, remap},
     scqd::{Cell, Scqd, initial_data_index},
     stats::Stats,
@@ -25,11 +32,26 @@ use crate::{
 ///
 /// # Progress
 ///
-/// [`push`](Self::push) and [`pop`](Self::pop) are lock-free; no thread ever waits for
-/// another's step (a dequeuer re-reads a slot a bounded number of times at most).
-/// [`len`](Self::len), [`is_empty`](Self::is_empty), [`is_full`](Self::is_full) and
-/// [`capacity`](Self::capacity) are wait-free; the first three are approximate while
+/// [`push`](Self::push), [`pop`](Self::pop), [`try_pop`](Self::try_pop) and
+/// [`close`](Self::close) are lock-free; no thread ever waits for another's step (a dequeuer
+/// re-reads a slot a bounded number of times at most). [`len`](Self::len),
+/// [`is_empty`](Self::is_empty), [`is_full`](Self::is_full), [`is_closed`](Self::is_closed)
+/// and [`capacity`](Self::capacity) are wait-free; the first three are approximate while
 /// operations are in flight.
+///
+/// Under `std` the blocking forms ([`push_blocking`](Self::push_blocking),
+/// [`pop_blocking`](Self::pop_blocking) and their timeout variants) park the thread; they
+/// are not lock-free. While a thread is parked, a push or pop that may let it through (and
+/// `close`) takes a short lock to wake it — the one way the non-blocking forms can wait on
+/// another thread, and only when blocking forms are in use. Otherwise the non-blocking forms
+/// pay one load of a counter for them.
+///
+/// # Closing
+///
+/// [`close`](Self::close) ends the queue for pushers: every later push fails with
+/// [`PushError::Closed`], pops drain what is left, and [`try_pop`](Self::try_pop) then
+/// reports [`PopError::Closed`]. A push in flight at the close either lands — and is drained
+/// — or fails: the drain claims its position first, so `Closed` never strands a value.
 ///
 /// # Linearizability
 ///
@@ -70,8 +92,17 @@ use crate::{
 /// assert_eq!(queue.pop(), None);
 /// ```
 pub struct BoundedQueue<T> {
-    storage: Box<Storage<T>>,
+    inner: Box<Inner<T>>,
     stats: Stats,
+}
+
+/// What a bounded queue allocates once: its storage and, under `std`, its event counts.
+struct Inner<T> {
+    storage: Storage<T>,
+    /// Where the blocking forms park (a line of its own: the non-blocking forms read it on
+    /// every push and pop, and it is written only when a thread blocks).
+    #[cfg(feature = "std")]
+    signals: CachePadded<Signals>,
 }
 
 /// The rings' counters and slots and the data cells of one bounded queue (or of one segment
@@ -179,65 +210,92 @@ impl<T> BoundedQueue<T> {
             "capacity must be in 1..=MAX_CAPACITY, got {capacity}"
         );
         Self {
-            storage: Box::new(Storage::new(capacity, false)),
+            inner: Box::new(Inner {
+                storage: Storage::new(capacity, false),
+                #[cfg(feature = "std")]
+                signals: CachePadded::new(Signals::new()),
+            }),
             stats: Stats::new(),
         }
     }
 
     #[inline]
     fn core(&self) -> Scqd<'_, T, false> {
-        self.storage.core(&self.stats)
+        self.inner.storage.core(&self.stats)
     }
 
-    /// Appends `value` at the back (lock-free).
-    ///
-    /// # Errors
-    ///
-    /// [`PushError::Full`] with `value` when the queue holds `capacity` values (see
-    /// [capacity under concurrency](Self#capacity-under-concurrency)).
-    #[inline]
-    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
-        self.core().push(value).map_err(PushError::Full)
+    /// The event counts of the blocking forms.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn signals(&self) -> Option<&Signals> {
+        Some(&self.inner.signals)
     }
 
-    /// Removes the value at the front, or returns `None` if the queue is empty (lock-free).
-    #[inline]
-    pub fn pop(&self) -> Option<T> {
-        self.core().pop()
-    }
-
-    /// The number of values in the queue: exact when no push or pop is in flight, otherwise
-    /// approximate (wait-free).
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.core().len()
-    }
-
-    /// Whether the queue looks empty ([`len`](Self::len) is 0; wait-free).
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+    crate::scqd::bounded_queue_methods!();
 
     /// A snapshot of the queue's counters (feature `stats`; loom builds report zeros).
     #[cfg(feature = "stats")]
     #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
     #[must_use]
     pub fn stats(&self) -> crate::QueueStats {
-        let (queued, free) = self.storage.ring_stats();
+        let (queued, free) = self.inner.storage.ring_stats();
         self.stats.snapshot(queued, free)
-    }
-
-    /// Whether the queue looks full (no free cell; wait-free).
-    #[must_use]
-    pub fn is_full(&self) -> bool {
-        self.core().free.len() == 0
     }
 
     /// The capacity given to [`new`](Self::new).
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.storage.capacity()
+        self.inner.storage.capacity()
+    }
+}
+
+/// The blocking forms (feature `std`). They are not lock-free: they park the calling thread
+/// (`std::thread::park`) until a pop, push or [`close`](Self::close) may let it through —
+/// through an event count the non-blocking forms touch only as one load of a counter, unless
+/// a thread is parked, when the push or pop that may let it through takes a short lock to
+/// wake it. No sleep-polling: a parked thread runs again only when woken or at its deadline.
+#[cfg(feature = "std")]
+impl<T> BoundedQueue<T> {
+    /// Appends `value`, parking while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Closed`] with `value` if the queue is (or gets) closed first.
+    pub fn push_blocking(&self, value: T) -> Result<(), PushError<T>> {
+        crate::event::push_until(&self.inner.signals.not_full, None, value, |v| self.push(v))
+    }
+
+    /// Appends `value`, parking at most `timeout` while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Full`] with `value` if the queue was still full when the time ran out;
+    /// [`PushError::Closed`] with `value` if it is (or gets) closed first.
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushError<T>> {
+        let deadline = crate::event::deadline_after(timeout);
+        crate::event::push_until(&self.inner.signals.not_full, deadline, value, |v| {
+            self.push(v)
+        })
+    }
+
+    /// Removes the value at the front, parking while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`PopError::Closed`] once the queue is closed and drained (never `Empty`).
+    pub fn pop_blocking(&self) -> Result<T, PopError> {
+        crate::event::pop_until(&self.inner.signals.not_empty, None, || self.try_pop())
+    }
+
+    /// Removes the value at the front, parking at most `timeout` while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`PopError::Empty`] if the queue was still empty when the time ran out;
+    /// [`PopError::Closed`] once it is closed and drained.
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopError> {
+        let deadline = crate::event::deadline_after(timeout);
+        crate::event::pop_until(&self.inner.signals.not_empty, deadline, || self.try_pop())
     }
 }
 
@@ -268,10 +326,38 @@ mod tests {
         let core = storage.core::<true>(&stats);
         assert_eq!(core.push(1), Ok(()));
         assert!(core.queued.finalize());
-        assert_eq!(core.push(2), Err(2), "the finalized ring refuses the push");
+        assert_eq!(
+            core.push(2),
+            Err(PushError::Closed(2)),
+            "the finalized ring refuses the push"
+        );
         assert_eq!(core.len(), 1);
         assert_eq!(core.pop(), Some(1));
         assert_eq!(core.len(), 0);
         assert_eq!(core.pop(), None);
+    }
+
+    /// A value behind a spent threshold (late decrements of concurrent dequeuers after the
+    /// push's reset) is invisible to `pop` until the next push; once the queue is closed no
+    /// push comes, so `try_pop` must scan past the threshold and drain it before reporting
+    /// `Closed`.
+    #[test]
+    fn a_closed_queue_drains_values_behind_a_spent_threshold() {
+        fn scenario<const FINALIZABLE: bool>() {
+            let storage = Storage::<u32>::new(4, FINALIZABLE);
+            let stats = Stats::new();
+            let core = storage.core::<FINALIZABLE>(&stats);
+            core.push(7).unwrap();
+            core.push(8).unwrap();
+            core.queued.exhaust_threshold();
+            assert_eq!(core.pop(), None, "hidden behind the threshold");
+            assert_eq!(core.try_pop(), Err(PopError::Empty), "open: empty for now");
+            assert!(core.queued.finalize());
+            let popped = [core.try_pop(), core.try_pop(), core.try_pop()];
+            assert_eq!(popped, [Ok(7), Ok(8), Err(PopError::Closed)]);
+            assert_eq!(core.push(9), Err(PushError::Closed(9)));
+        }
+        scenario::<false>();
+        scenario::<true>();
     }
 }

@@ -36,6 +36,11 @@ macro_rules! cfg_if_reclaimed {
 }
 
 mod error;
+#[cfg(all(
+    feature = "std",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod event;
 mod queue;
 mod stats;
 // The rings need word-sized compare-and-swap: native, or from portable-atomic.
@@ -65,7 +70,7 @@ cfg_if_reclaimed! {
     pub use lock_free_queue::{DEFAULT_SEGMENT_CAPACITY, LockFreeQueue};
 }
 
-pub use error::PushError;
+pub use error::{PopError, PushError};
 pub use queue::Queue;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use static_queue::StaticQueue;

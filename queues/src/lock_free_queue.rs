@@ -4,7 +4,14 @@ use core::{fmt, ptr};
 
 use ccol_reclaim::{Domain, Guard, Handle, Reclaim, RegistryFull};
 
-use crate::{BoundedQueue, PushError, lscq::Lscq};
+#[cfg(feature = "std")]
+use ccol_arch::CachePadded;
+#[cfg(feature = "std")]
+use core::time::Duration;
+
+#[cfg(feature = "std")]
+use crate::event::{self, Event};
+use crate::{BoundedQueue, PopError, PushError, lscq::Lscq};
 
 /// The default capacity of one segment of an unbounded queue.
 pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
@@ -33,6 +40,18 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 /// an unbounded push that fills a segment allocates the next one through the global
 /// allocator. [`len`](Self::len) is wait-free for the bounded form and O(segments) for the
 /// unbounded one; [`is_full`](Self::is_full) and [`capacity`](Self::capacity) are wait-free.
+/// [`try_pop`](Self::try_pop) and [`close`](Self::close) are lock-free too. The blocking
+/// forms ([`pop_blocking`](Self::pop_blocking), [`push_blocking`](Self::push_blocking) and
+/// the timeout variants, `std` only) park the thread and are not lock-free; while a thread is
+/// parked, a push or pop that may let it through takes a short lock to wake it.
+///
+/// # Closing
+///
+/// [`close`](Self::close) ends the queue for pushers: later pushes fail with
+/// [`PushError::Closed`] (value handed back), pops drain what is left and `try_pop` then
+/// reports [`PopError::Closed`]; parked threads wake. Pushes in flight at the close land and
+/// are drained, or fail — `Closed` never strands a value. The unbounded form marks the last
+/// segment's link after finalizing its ring, so no push can append a segment behind the close.
 ///
 /// A segment of capacity `c` costs `c * size_of::<T>()` bytes of values plus
 /// `4 * c.next_power_of_two()` words of ring slots and a few cache lines; an unbounded queue
@@ -88,6 +107,9 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 /// [`unbounded_with_segment_capacity`]: Self::unbounded_with_segment_capacity
 pub struct LockFreeQueue<T, R: Reclaim> {
     form: Form<T, R>,
+    /// Where the unbounded form's blocking pops park (the bounded form has its own).
+    #[cfg(feature = "std")]
+    not_empty: CachePadded<Event>,
     /// Declared last: dropped after the linked segments, it frees the retired ones.
     domain: Domain<R>,
 }
@@ -120,6 +142,8 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     pub fn bounded(capacity: usize) -> Self {
         Self {
             form: Form::Bounded(BoundedQueue::new(capacity)),
+            #[cfg(feature = "std")]
+            not_empty: CachePadded::new(Event::new()),
             domain: Domain::new(),
         }
     }
@@ -146,6 +170,8 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
         let lscq = Lscq::new(segment_capacity, &domain);
         Self {
             form: Form::Unbounded(lscq),
+            #[cfg(feature = "std")]
+            not_empty: CachePadded::new(Event::new()),
             domain,
         }
     }
@@ -185,12 +211,84 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
     #[inline]
     pub fn push_guarded(&self, value: T, guard: &Guard<'_, R>) -> Result<(), PushError<T>> {
+        if let Form::Unbounded(_) = self.form {
+            self.check_guard(guard);
+        }
+        self.push_checked(value, guard)
+    }
+
+    /// `push_guarded` with a guard known to be from this queue's domain.
+    #[inline]
+    fn push_checked(&self, value: T, guard: &Guard<'_, R>) -> Result<(), PushError<T>> {
         match &self.form {
             Form::Bounded(queue) => queue.push(value),
             Form::Unbounded(lscq) => {
+                let pushed = lscq.push(value, guard).map_err(PushError::Closed);
+                #[cfg(feature = "std")]
+                if pushed.is_ok() {
+                    self.not_empty.notify_one();
+                }
+                pushed
+            }
+        }
+    }
+
+    /// Removes the value at the front, with the caller's guard (lock-free).
+    ///
+    /// # Errors
+    ///
+    /// [`PopError::Empty`] if the queue is empty and open; [`PopError::Closed`] once it was
+    /// [closed](Self::close_guarded) and every value pushed before has been taken (pushes
+    /// still in flight at the close are settled first: they land or fail with
+    /// [`PushError::Closed`]).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    pub fn try_pop_guarded(&self, guard: &Guard<'_, R>) -> Result<T, PopError> {
+        match &self.form {
+            Form::Bounded(queue) => queue.try_pop(),
+            Form::Unbounded(lscq) => {
                 self.check_guard(guard);
-                lscq.push(value, guard);
-                Ok(())
+                lscq.try_pop(guard)
+            }
+        }
+    }
+
+    /// Closes the queue, with the caller's guard: every later push fails with
+    /// [`PushError::Closed`], pops drain what is left and then report [`PopError::Closed`],
+    /// and every thread parked in a blocking form wakes. Returns whether this call closed it
+    /// (once, for good). Lock-free (with blocking forms in use it takes their locks briefly
+    /// to wake the waiters).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    pub fn close_guarded(&self, guard: &Guard<'_, R>) -> bool {
+        match &self.form {
+            Form::Bounded(queue) => queue.close(),
+            Form::Unbounded(lscq) => {
+                self.check_guard(guard);
+                let first = lscq.close(guard);
+                #[cfg(feature = "std")]
+                self.not_empty.notify_all();
+                first
+            }
+        }
+    }
+
+    /// Whether the queue was closed, with the caller's guard (bounded: wait-free; unbounded:
+    /// lock-free, normally one segment link read).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` is not from this queue's [`domain`](Self::domain) (unbounded form).
+    pub fn is_closed_guarded(&self, guard: &Guard<'_, R>) -> bool {
+        match &self.form {
+            Form::Bounded(queue) => queue.is_closed(),
+            Form::Unbounded(lscq) => {
+                self.check_guard(guard);
+                lscq.is_closed(guard)
             }
         }
     }
@@ -293,10 +391,95 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     pub fn push(&self, value: T) -> Result<(), PushError<T>> {
         match &self.form {
             Form::Bounded(queue) => queue.push(value),
-            Form::Unbounded(lscq) => {
-                // The guard comes from this queue's own domain: no check needed.
-                lscq.push(value, &self.domain.pin());
-                Ok(())
+            // The guard comes from this queue's own domain: no check needed.
+            Form::Unbounded(_) => self.push_checked(value, &self.domain.pin()),
+        }
+    }
+
+    /// Removes the value at the front (lock-free).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_pop_guarded`](Self::try_pop_guarded).
+    pub fn try_pop(&self) -> Result<T, PopError> {
+        match &self.form {
+            Form::Bounded(queue) => queue.try_pop(),
+            Form::Unbounded(lscq) => lscq.try_pop(&self.domain.pin()),
+        }
+    }
+
+    /// Closes the queue (see [`close_guarded`](Self::close_guarded)); returns whether this
+    /// call closed it.
+    pub fn close(&self) -> bool {
+        match &self.form {
+            Form::Bounded(queue) => queue.close(),
+            Form::Unbounded(_) => self.close_guarded(&self.domain.pin()),
+        }
+    }
+
+    /// Whether the queue was closed (see [`is_closed_guarded`](Self::is_closed_guarded)).
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        match &self.form {
+            Form::Bounded(queue) => queue.is_closed(),
+            Form::Unbounded(lscq) => lscq.is_closed(&self.domain.pin()),
+        }
+    }
+
+    /// Appends `value`; the bounded form parks while the queue is full. Blocking, not
+    /// lock-free (see [`BoundedQueue`'s blocking forms](BoundedQueue::push_blocking)); the
+    /// unbounded form never waits.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Closed`] with `value` if the queue is (or gets) closed first.
+    pub fn push_blocking(&self, value: T) -> Result<(), PushError<T>> {
+        match &self.form {
+            Form::Bounded(queue) => queue.push_blocking(value),
+            Form::Unbounded(_) => self.push(value),
+        }
+    }
+
+    /// Appends `value`; the bounded form parks at most `timeout` while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Full`] with `value` if the bounded queue was still full when the time
+    /// ran out; [`PushError::Closed`] with `value` if the queue is (or gets) closed first.
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushError<T>> {
+        match &self.form {
+            Form::Bounded(queue) => queue.push_timeout(value, timeout),
+            Form::Unbounded(_) => self.push(value),
+        }
+    }
+
+    /// Removes the value at the front, parking while the queue is empty. Blocking, not
+    /// lock-free: the thread parks until a push or [`close`](Self::close) wakes it (an event
+    /// count the non-blocking forms touch only as one load, unless a thread is parked; no
+    /// sleep-polling).
+    ///
+    /// # Errors
+    ///
+    /// [`PopError::Closed`] once the queue is closed and drained (never `Empty`).
+    pub fn pop_blocking(&self) -> Result<T, PopError> {
+        match &self.form {
+            Form::Bounded(queue) => queue.pop_blocking(),
+            Form::Unbounded(_) => event::pop_until(&self.not_empty, None, || self.try_pop()),
+        }
+    }
+
+    /// Removes the value at the front, parking at most `timeout` while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`PopError::Empty`] if the queue was still empty when the time ran out;
+    /// [`PopError::Closed`] once it is closed and drained.
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopError> {
+        match &self.form {
+            Form::Bounded(queue) => queue.pop_timeout(timeout),
+            Form::Unbounded(_) => {
+                let deadline = event::deadline_after(timeout);
+                event::pop_until(&self.not_empty, deadline, || self.try_pop())
             }
         }
     }
@@ -349,6 +532,15 @@ impl<T, R: Reclaim> crate::Queue<T> for LockFreeQueue<T, R> {
     #[inline]
     fn pop(&self) -> Option<T> {
         Self::pop(self)
+    }
+    fn try_pop(&self) -> Result<T, PopError> {
+        Self::try_pop(self)
+    }
+    fn close(&self) -> bool {
+        Self::close(self)
+    }
+    fn is_closed(&self) -> bool {
+        Self::is_closed(self)
     }
     fn len(&self) -> usize {
         Self::len(self)

@@ -23,10 +23,14 @@ use ccol_arch::CachePadded;
 use ccol_reclaim::{Atomic, Domain, Guard, Owned, Reclaim, Shared};
 
 use crate::{
+    PopError,
     bounded::Storage,
     stats::{Stats, stat},
     sync::atomic::Ordering,
 };
+
+/// The tag of the last segment's null `next` link once the queue is closed.
+const CLOSED: usize = 1;
 
 /// One segment: a bounded SCQD queue whose queue ring can be finalized, and the link to the
 /// next segment.
@@ -104,9 +108,10 @@ impl<T, R: Reclaim> Lscq<T, R> {
         self.segment_capacity
     }
 
-    /// Appends `value`. Lock-free; linearizes at the segment's queue-ring CAS, or at the CAS
-    /// that links a new segment holding it.
-    pub(crate) fn push(&self, mut value: T, guard: &Guard<'_, R>) {
+    /// Appends `value`, or hands it back once the queue is closed. Lock-free; linearizes at
+    /// the segment's queue-ring CAS, at the CAS that links a new segment holding it, or
+    /// (closed) where the last segment's link was found closed.
+    pub(crate) fn push(&self, mut value: T, guard: &Guard<'_, R>) -> Result<(), T> {
         loop {
             let tail = self.tail.load(guard);
             // SAFETY: `tail` is never null (it starts at the first segment and only moves to
@@ -129,16 +134,21 @@ impl<T, R: Reclaim> Lscq<T, R> {
             match core.push(value) {
                 Ok(()) => {
                     stat!(self.stats.pushes.increment());
-                    return;
+                    return Ok(());
                 }
-                Err(back) => value = back,
+                Err(back) => value = back.into_inner(),
             }
             // Full or finalized: close it (if nobody has) and append a segment holding the
-            // value — unless another pusher already did (building a segment is not cheap).
+            // value — unless another pusher already did (building a segment is not cheap), or
+            // the queue is closed (`close` marks the last link after finalizing its segment).
             if core.queued.finalize() {
                 stat!(self.stats.ring_finalizations.increment());
             }
-            if !segment.next.load(guard).is_null() {
+            let next = segment.next.load(guard);
+            if next.tag() & CLOSED != 0 {
+                return Err(value);
+            }
+            if !next.is_null() {
                 continue;
             }
             let fresh = Owned::new(
@@ -146,13 +156,14 @@ impl<T, R: Reclaim> Lscq<T, R> {
                 guard.domain(),
             )
             .into_shared(guard);
-            // AcqRel: Release publishes the new segment (its rings and the value written into
-            // it) to whoever loads `next`; Acquire on failure: the winner's segment is then
-            // read (through `tail`) by the next iteration.
+            // SeqCst: Release publishes the new segment (its rings and the value written into
+            // it) to whoever loads `next`, and SeqCst is the event count's order for the write
+            // that makes the queue non-empty (`crate::event`); Acquire on failure: the
+            // winner's segment is then read (through `tail`) by the next iteration.
             match segment.next.compare_exchange(
                 Shared::null(),
                 fresh,
-                Ordering::AcqRel,
+                Ordering::SeqCst,
                 Ordering::Acquire,
                 guard,
             ) {
@@ -169,7 +180,7 @@ impl<T, R: Reclaim> Lscq<T, R> {
                         Ordering::Relaxed,
                         guard,
                     );
-                    return;
+                    return Ok(());
                 }
                 Err(lost) => {
                     // SAFETY: `fresh` was never published (the CAS failed), so this thread
@@ -186,10 +197,19 @@ impl<T, R: Reclaim> Lscq<T, R> {
         }
     }
 
-    /// Removes the oldest value, or returns `None` when the queue is empty. Lock-free;
-    /// linearizes at a segment's queue-ring OR, or (empty) where the head segment was empty
-    /// with no successor.
+    /// Removes the oldest value, or returns `None` when the queue is empty (or closed and
+    /// drained). Lock-free; see [`try_pop`](Self::try_pop).
+    #[inline]
     pub(crate) fn pop(&self, guard: &Guard<'_, R>) -> Option<T> {
+        self.try_pop(guard).ok()
+    }
+
+    /// Removes the oldest value. Lock-free; linearizes at a segment's queue-ring OR, or
+    /// (`Empty`) where the head segment was empty with no successor, or (`Closed`) where the
+    /// last segment, its link closed, was found drained ([`Scqd::try_pop`]).
+    ///
+    /// [`Scqd::try_pop`]: crate::scqd::Scqd::try_pop
+    pub(crate) fn try_pop(&self, guard: &Guard<'_, R>) -> Result<T, PopError> {
         loop {
             let head = self.head.load(guard);
             // SAFETY: `head` is never null and the guard protects its segment.
@@ -197,19 +217,28 @@ impl<T, R: Reclaim> Lscq<T, R> {
             let core = segment.storage.core::<true>(&self.segment_stats);
             if let Some(value) = core.pop() {
                 stat!(self.stats.pops.increment());
-                return Some(value);
+                return Ok(value);
             }
             let next = segment.next.load(guard);
             if next.is_null() {
-                stat!(self.stats.empty_pops.increment());
-                return None;
+                if next.tag() & CLOSED == 0 {
+                    stat!(self.stats.empty_pops.increment());
+                    return Err(PopError::Empty);
+                }
+                // The last segment of a closed queue: its ring was finalized before the link
+                // was marked, so draining it settles every push still in flight there.
+                let popped = core.try_pop();
+                stat!(if popped.is_ok() {
+                    self.stats.pops.increment();
+                });
+                return popped;
             }
             // The segment is finalized (whoever set `next` did it first), but an index may
             // wait behind an exhausted threshold: scan once more with a fresh one.
             core.queued.reset_threshold();
             if let Some(value) = core.pop() {
                 stat!(self.stats.pops.increment());
-                return Some(value);
+                return Ok(value);
             }
             // Never retire a segment `tail` still points to: move `tail` on first.
             if self.tail.load(guard) == head {
@@ -237,6 +266,73 @@ impl<T, R: Reclaim> Lscq<T, R> {
                 unsafe { guard.retire(head) };
             }
         }
+    }
+
+    /// Closes the queue: finalizes the last segment's ring, then marks its (null) link
+    /// [`CLOSED`], so no push can append after it. Returns whether this call closed it.
+    /// Lock-free: a retry means a push appended a segment meanwhile. Linearizes at the
+    /// successful marking CAS (pushes that land before it, even in a segment appended after
+    /// the finalization, come before the close).
+    pub(crate) fn close(&self, guard: &Guard<'_, R>) -> bool {
+        loop {
+            let tail = self.tail.load(guard);
+            // SAFETY: as in `push`: `tail` is never null and the guard protects it.
+            let segment = unsafe { tail.deref() };
+            let next = segment.next.load(guard);
+            if next.tag() & CLOSED != 0 {
+                return false;
+            }
+            if !next.is_null() {
+                // AcqRel: as `push`'s helping CAS.
+                let _ = self.tail.compare_exchange(
+                    tail,
+                    next,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                    guard,
+                );
+                continue;
+            }
+            if segment
+                .storage
+                .core::<true>(&self.segment_stats)
+                .queued
+                .finalize()
+            {
+                stat!(self.stats.ring_finalizations.increment());
+            }
+            // SeqCst: after the finalization in the single order the enqueuers' FAAs are in
+            // (a pusher refused by the ring then sees the mark); Acquire on failure: the
+            // appended segment is read by the next round.
+            if segment
+                .next
+                .compare_exchange(
+                    Shared::null(),
+                    Shared::null().with_tag(CLOSED),
+                    Ordering::SeqCst,
+                    Ordering::Acquire,
+                    guard,
+                )
+                .is_ok()
+            {
+                return true;
+            }
+        }
+    }
+
+    /// Whether the queue was closed: the last segment's link carries [`CLOSED`]. O(segments
+    /// behind `tail`), normally one.
+    pub(crate) fn is_closed(&self, guard: &Guard<'_, R>) -> bool {
+        let mut current = self.tail.load(guard);
+        // SAFETY: as in `len`: the guard protects every segment reached from `tail`.
+        while let Some(segment) = unsafe { current.as_ref() } {
+            let next = segment.next.load(guard);
+            if next.is_null() {
+                return next.tag() & CLOSED != 0;
+            }
+            current = next;
+        }
+        unreachable!("`tail` is never null")
     }
 
     /// Values in the queue, approximately: the sum of the segments' lengths from `head` to

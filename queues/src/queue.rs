@@ -1,6 +1,6 @@
 //! [`Queue`]: the operations every queue of the family offers.
 
-use crate::PushError;
+use crate::{PopError, PushError};
 
 /// The non-blocking operations every FIFO queue of the family offers, so that code, tests
 /// and benchmarks can swap implementations — statically (`impl Queue<T>`) or behind
@@ -41,8 +41,24 @@ pub trait Queue<T> {
     /// [`PushError::Closed`] when it was closed.
     fn push(&self, value: T) -> Result<(), PushError<T>>;
 
-    /// Removes the value at the front, or returns `None` if the queue is empty.
+    /// Removes the value at the front, or returns `None` if the queue is empty (or closed
+    /// and drained).
     fn pop(&self) -> Option<T>;
+
+    /// Removes the value at the front.
+    ///
+    /// # Errors
+    ///
+    /// [`PopError::Empty`] if the queue is empty and open, [`PopError::Closed`] once it was
+    /// closed and every value pushed before has been taken.
+    fn try_pop(&self) -> Result<T, PopError>;
+
+    /// Closes the queue: later pushes fail with [`PushError::Closed`], pops drain what is
+    /// left. Returns whether this call closed it.
+    fn close(&self) -> bool;
+
+    /// Whether the queue was closed.
+    fn is_closed(&self) -> bool;
 
     /// The number of values in the queue (approximate while operations are in flight).
     fn len(&self) -> usize;
@@ -70,6 +86,15 @@ macro_rules! forward_queue {
             #[inline]
             fn pop(&self) -> Option<T> {
                 Self::pop(self)
+            }
+            fn try_pop(&self) -> Result<T, $crate::PopError> {
+                Self::try_pop(self)
+            }
+            fn close(&self) -> bool {
+                Self::close(self)
+            }
+            fn is_closed(&self) -> bool {
+                Self::is_closed(self)
             }
             fn len(&self) -> usize {
                 Self::len(self)

@@ -58,16 +58,31 @@
 //! 5. A dequeuer that fails leaves `tail >= head` (catch-up), so positions behind `head` are
 //!    never handed to enqueuers.
 //!
-//! # Finalization (LSCQ)
+//! # Finalization (LSCQ segments, closed queues)
 //!
-//! A ring of an unbounded queue can be *finalized*: [`Ring::finalize`] sets the top bit of
-//! `tail` ([`FINALIZED`]), and every enqueuer checks that bit in the value **its own**
-//! fetch-and-add returned, so no enqueue takes effect at a position after the finalization in
-//! the ring's order (ALGORITHMS.md §1.5: a flag read after the FAA would not give that). Such
-//! rings are `Ring<'_, true>`: they mask the bit out of `tail` wherever positions are compared,
-//! and the catch-up CAS keeps it. Their counters have one bit less (2^63 positions on 64-bit
-//! targets, which is why the unbounded queue needs 64-bit pointers). Bounded rings are
-//! `Ring<'_, false>` and use the whole word.
+//! A ring can be *finalized* (closed to enqueuers) by [`Ring::finalize`]: no enqueue whose
+//! FAA on `tail` comes after the finalization takes effect. Two forms:
+//!
+//! - A segment of an unbounded queue is a `Ring<'_, true>`: finalizing sets the top bit of
+//!   `tail` ([`FINALIZED`]), and every enqueuer checks that bit in the value **its own**
+//!   fetch-and-add returned (ALGORITHMS.md §1.5). These rings mask the bit out of `tail`
+//!   wherever positions are compared, and the catch-up CAS keeps it. Their counters have one
+//!   bit less (2^63 positions on 64-bit targets, which is why the unbounded queue needs
+//!   64-bit pointers).
+//! - A bounded queue's ring is a `Ring<'_, false>` and uses the whole word for positions (a
+//!   32-bit target would overflow into a reserved bit after 2^31 operations): finalizing
+//!   sets a `closed` flag on `tail`'s cache line, and every enqueuer reads the flag right
+//!   after its FAA. The FAA, the flag store and that load are all `SeqCst`, so in their
+//!   single total order an FAA after the store is followed by a load that sees it — the same
+//!   guarantee as the bit, for one cache-hit load per enqueue. The free-cell ring of a
+//!   bounded queue is never finalized (`Ring<'_, false, false>`) and skips that load.
+//!
+//! An enqueuer whose FAA came *before* the finalization may still be about to write its
+//! slot. A dequeuer of a finalized ring ([`Ring::dequeue_finalized`]) therefore claims
+//! positions up to `tail` regardless of the threshold and settles every slot it claims (so
+//! such a late enqueuer fails and sees the finalization on its next FAA); the ring is
+//! *drained* ([`Ring::is_drained`]) once `head` has passed the `tail` read after the
+//! finalization.
 //!
 //! # Cache remapping
 //!
@@ -88,7 +103,7 @@
 use crate::stats::RingStats;
 use crate::{
     stats::stat,
-    sync::atomic::{AtomicIsize, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering},
 };
 use ccol_arch::CachePadded;
 
@@ -117,10 +132,18 @@ pub(crate) const fn before(a: usize, b: usize) -> bool {
 pub(crate) struct RingHeader {
     head: CachePadded<AtomicUsize>,
     threshold: CachePadded<Threshold>,
-    tail: CachePadded<AtomicUsize>,
+    tail: CachePadded<Tail>,
     /// Counters of the `stats` feature (a field only with the feature).
     #[cfg(feature = "stats")]
     pub(crate) stats: CachePadded<RingStats>,
+}
+
+/// `tail` and, on its line (which an enqueuer's FAA has just brought in, so the read after
+/// it is a cache hit), the closed flag of a bounded ring (module docs, "Finalization").
+#[derive(Debug)]
+struct Tail {
+    counter: AtomicUsize,
+    closed: AtomicBool,
 }
 
 /// The threshold and, on the same line (read with it), the value enqueues restore.
@@ -164,7 +187,10 @@ impl RingHeader {
                 value: AtomicIsize::new(value),
                 full: threshold(half),
             }),
-            tail: CachePadded::new(AtomicUsize::new(tail)),
+            tail: CachePadded::new(Tail {
+                counter: AtomicUsize::new(tail),
+                closed: AtomicBool::new(false),
+            }),
             #[cfg(feature = "stats")]
             stats: CachePadded::new(RingStats::new()),
         }
@@ -178,7 +204,10 @@ impl RingHeader {
                 value: AtomicIsize::new(value),
                 full: threshold(half),
             }),
-            tail: CachePadded::new(AtomicUsize::new(tail)),
+            tail: CachePadded::new(Tail {
+                counter: AtomicUsize::new(tail),
+                closed: AtomicBool::new(false),
+            }),
             #[cfg(feature = "stats")]
             stats: CachePadded::new(RingStats::new()),
         }
@@ -239,14 +268,16 @@ pub(crate) const fn rotate_low_bits(value: usize, size: usize, shift: u32) -> us
 pub(crate) const FINALIZED: usize = 1 << (usize::BITS - 1);
 
 /// One ring: its header and its `2 * half` slots (a power of two, at least 2);
-/// `FINALIZABLE` rings reserve the top bit of `tail` (module docs, "Finalization").
+/// `FINALIZABLE` rings reserve the top bit of `tail`, other rings are finalized by the
+/// `closed` flag — unless `CLOSABLE` is false (a free-cell ring, never finalized, whose
+/// enqueuers skip the flag's load; module docs, "Finalization").
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Ring<'a, const FINALIZABLE: bool> {
+pub(crate) struct Ring<'a, const FINALIZABLE: bool, const CLOSABLE: bool = true> {
     pub(crate) header: &'a RingHeader,
     pub(crate) slots: &'a [AtomicUsize],
 }
 
-impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
+impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSABLE> {
     /// `tail` without the finalization bit (all of it for a bounded ring).
     #[inline]
     const fn position(tail: usize) -> usize {
@@ -255,15 +286,88 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
 
     /// Closes the ring to enqueuers: every enqueue whose `tail` FAA comes after this fails
     /// (module docs). Returns whether this call was the one that closed it.
-    #[cfg_attr(
-        not(all(feature = "alloc", any(feature = "ibr", feature = "debra"))),
-        allow(dead_code, reason = "only the unbounded queue finalizes rings")
-    )]
     pub(crate) fn finalize(self) -> bool {
-        debug_assert!(FINALIZABLE);
-        // AcqRel: an RMW in `tail`'s modification order, so every FAA ordered after it sees
-        // the bit; Release/Acquire as the other `tail` RMWs.
-        self.header.tail.fetch_or(FINALIZED, Ordering::AcqRel) & FINALIZED == 0
+        debug_assert!(
+            FINALIZABLE || CLOSABLE,
+            "a free-cell ring is never finalized"
+        );
+        if FINALIZABLE {
+            // SeqCst: an RMW in `tail`'s modification order, so every FAA ordered after it
+            // sees the bit; SeqCst like the enqueuers' FAAs (see `enqueue`).
+            self.header
+                .tail
+                .counter
+                .fetch_or(FINALIZED, Ordering::SeqCst)
+                & FINALIZED
+                == 0
+        } else {
+            // SeqCst: in the single order with the enqueuers' SeqCst FAA-then-flag-load, so an
+            // enqueuer whose FAA comes after this store in that order sees the flag (module
+            // docs, "Finalization").
+            !self.header.tail.closed.swap(true, Ordering::SeqCst)
+        }
+    }
+
+    /// Whether the ring was finalized (closed to enqueuers).
+    #[inline]
+    pub(crate) fn is_finalized(self) -> bool {
+        if FINALIZABLE {
+            // SeqCst: as `finalize` (a load in the same single order).
+            self.header.tail.counter.load(Ordering::SeqCst) & FINALIZED != 0
+        } else {
+            // SeqCst: as `finalize`.
+            self.header.tail.closed.load(Ordering::SeqCst)
+        }
+    }
+
+    /// Whether the ring is finalized and every position below `tail` has been claimed by a
+    /// dequeuer: no index can be enqueued any more and none is left unclaimed (a claimed one
+    /// is being returned by the dequeuer that claimed it).
+    pub(crate) fn is_drained(self) -> bool {
+        // The finalization first, then `tail`: every FAA on `tail` after this load (in the
+        // single SeqCst order) sees the bit or the flag, so the positions it adds hold no
+        // index. SeqCst: as `finalize`. Acquire on `head`: pairs with the dequeuers' FAAs.
+        if !self.is_finalized() {
+            return false;
+        }
+        let tail = self.header.tail.counter.load(Ordering::SeqCst);
+        !before(
+            self.header.head.load(Ordering::Acquire),
+            Self::position(tail),
+        )
+    }
+
+    /// Whether an enqueuer that claimed position `tail` (the word its FAA returned) must
+    /// give up because the ring was finalized before that FAA.
+    #[inline(always)]
+    fn refuses(self, tail: usize) -> bool {
+        if FINALIZABLE {
+            tail & FINALIZED != 0
+        } else if CLOSABLE {
+            // SeqCst: read after the enqueuer's SeqCst FAA, in the single order with
+            // `finalize`'s store (module docs, "Finalization"). The line is the one the FAA
+            // just wrote: a cache hit.
+            self.header.tail.closed.load(Ordering::SeqCst)
+        } else {
+            false
+        }
+    }
+
+    /// Dequeues from a finalized ring until it is drained: claims positions regardless of
+    /// the threshold (nothing can be enqueued any more, so none of them can be lost to a
+    /// late enqueue), and returns `None` only once [`is_drained`](Self::is_drained).
+    /// Lock-free: every round claims a position, and `tail` grows after the finalization
+    /// only by pushes that failed (and completed) or by catch-up to `head`.
+    pub(crate) fn dequeue_finalized(self) -> Option<usize> {
+        debug_assert!(self.is_finalized());
+        loop {
+            if self.is_drained() {
+                return None;
+            }
+            if let Some(index) = self.dequeue_unthrottled() {
+                return Some(index);
+            }
+        }
     }
 
     /// Restores the threshold so that one more dequeue scans up to `tail` (LSCQ: done on a
@@ -275,6 +379,14 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
             .threshold
             .value
             .store(self.header.threshold.full, Ordering::SeqCst);
+    }
+
+    /// Spends the threshold (-1), as late decrements of concurrent dequeuers can after an
+    /// enqueue's reset (tests build that state directly).
+    #[cfg(test)]
+    pub(crate) fn exhaust_threshold(self) {
+        // SeqCst: as every threshold access.
+        self.header.threshold.value.store(-1, Ordering::SeqCst);
     }
 
     /// Half the slot count: the most indices the ring may hold.
@@ -301,11 +413,13 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
     pub(crate) fn enqueue(self, index: usize) -> bool {
         debug_assert!(index < self.half());
         let low = 2 * self.slots.len() - 1;
-        // AcqRel: Acquire pairs with the catch-up CAS of a dequeuer that moved `tail` (and
-        // with earlier FAAs); Release is not needed by any reader of `tail` but keeps the
-        // reference's ordering (ALGORITHMS.md §0.4).
-        let tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
-        if FINALIZABLE && tail & FINALIZED != 0 {
+        // SeqCst: Acquire pairs with the catch-up CAS of a dequeuer that moved `tail` (and
+        // with earlier FAAs). SeqCst, like the slot CAS below, so that a blocked waiter's
+        // fence-then-retry sees this whole enqueue whenever the enqueuer's later check for
+        // waiters missed the waiter (the event count's argument, `crate::event`). Same code
+        // as AcqRel on x86-64 and AArch64.
+        let tail = self.header.tail.counter.fetch_add(1, Ordering::SeqCst);
+        if self.refuses(tail) {
             return false;
         }
         let cycle = self.cycle_of(tail);
@@ -316,10 +430,11 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
         if entry == entry | low && before(entry, cycle) {
             // Free (⊥), safe, older: the slot is this position's. Release: publishes what
             // the caller wrote for `index` (the value queues' data cell) to the dequeuer whose
-            // Acquire load reads this word. Acquire on failure: see `enqueue_slow`.
+            // Acquire load reads this word; SeqCst for the event count (see the FAA above).
+            // Acquire on failure: see `enqueue_slow`.
             let new = (cycle ^ (self.slots.len() - 1)) | index;
             if slot
-                .compare_exchange(entry, new, Ordering::AcqRel, Ordering::Acquire)
+                .compare_exchange(entry, new, Ordering::SeqCst, Ordering::Acquire)
                 .is_ok()
             {
                 self.restore_threshold();
@@ -352,12 +467,12 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
                 if !usable {
                     break;
                 }
-                // AcqRel/Acquire: as in `enqueue` (the failure value is re-examined like the
+                // SeqCst/Acquire: as in `enqueue` (the failure value is re-examined like the
                 // first load).
                 match slot.compare_exchange_weak(
                     entry,
                     (cycle ^ (slots - 1)) | index,
-                    Ordering::AcqRel,
+                    Ordering::SeqCst,
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
@@ -368,9 +483,9 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
                 }
             }
             stat!(self.header.stats.retries.increment());
-            // AcqRel: as in `enqueue`.
-            tail = self.header.tail.fetch_add(1, Ordering::AcqRel);
-            if FINALIZABLE && tail & FINALIZED != 0 {
+            // SeqCst: as in `enqueue`.
+            tail = self.header.tail.counter.fetch_add(1, Ordering::SeqCst);
+            if self.refuses(tail) {
                 return false;
             }
         }
@@ -400,6 +515,13 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
         if self.header.threshold.value.load(Ordering::SeqCst) < 0 {
             return None;
         }
+        self.dequeue_unthrottled()
+    }
+
+    /// [`dequeue`](Self::dequeue) without its first threshold check (the reference's
+    /// `nonempty` form): claims at least one position.
+    #[inline(always)]
+    fn dequeue_unthrottled(self) -> Option<usize> {
         let slots = self.slots.len();
         // AcqRel: as `enqueue`'s `tail` FAA; its Acquire side orders this dequeuer after the
         // dequeuers that claimed earlier positions.
@@ -451,12 +573,7 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
                     // Empty and older: this position's enqueuer has not written yet. Wait
                     // briefly if it has claimed the position, then take the slot into this
                     // cycle (keeping the safe bit) so that enqueuer must retry elsewhere.
-                    // Acquire: pairs with the enqueuer's `tail` FAA.
-                    // (A finalized ring's `tail` also counts positions whose pushes saw the
-                    // bit and went elsewhere: nobody is coming, so no patience there.)
-                    if patience > 0
-                        && Self::enqueuer_in_flight(head, self.header.tail.load(Ordering::Acquire))
-                    {
+                    if patience > 0 && self.enqueuer_in_flight(head) {
                         patience -= 1;
                         core::hint::spin_loop();
                         // Acquire: as the first load of the slot.
@@ -478,7 +595,7 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
             }
             stat!(self.header.stats.retries.increment());
             // Acquire: pairs with the enqueuers' `tail` FAAs.
-            let tail = self.header.tail.load(Ordering::Acquire);
+            let tail = self.header.tail.counter.load(Ordering::Acquire);
             if !before(head.wrapping_add(1), Self::position(tail)) {
                 self.catch_up(tail, head.wrapping_add(1));
                 // SeqCst: see `restore_threshold`.
@@ -498,10 +615,17 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
     }
 
     /// Whether an enqueuer has claimed position `head` and may still write it, judging from
-    /// the raw `tail` word.
+    /// `tail` — and the ring is not finalized (a finalized ring's late enqueuers fail anyway,
+    /// and its `tail` also counts positions of pushes that saw the finalization).
     #[inline]
-    fn enqueuer_in_flight(head: usize, tail: usize) -> bool {
-        !(FINALIZABLE && tail & FINALIZED != 0) && before(head, tail)
+    fn enqueuer_in_flight(self, head: usize) -> bool {
+        // Acquire: pairs with the enqueuer's `tail` FAA.
+        let tail = self.header.tail.counter.load(Ordering::Acquire);
+        if FINALIZABLE {
+            tail & FINALIZED == 0 && before(head, tail)
+        } else {
+            before(head, tail) && !(CLOSABLE && self.is_finalized())
+        }
     }
 
     /// Moves `tail` (the raw word, finalization bit included) up to `head` when dequeuers
@@ -511,7 +635,7 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
     fn catch_up(self, mut tail: usize, mut head: usize) {
         let keep = !Self::position(usize::MAX); // FINALIZED, or 0 for a bounded ring
         // AcqRel/Acquire: ordered with the FAAs on `tail` and `head` (same locations).
-        while let Err(current) = self.header.tail.compare_exchange_weak(
+        while let Err(current) = self.header.tail.counter.compare_exchange_weak(
             tail,
             head | (tail & keep),
             Ordering::AcqRel,
@@ -532,7 +656,7 @@ impl<const FINALIZABLE: bool> Ring<'_, FINALIZABLE> {
         // Acquire loads: a snapshot of two counters that move independently, documented as
         // approximate; the orderings only keep it coherent with this thread's own operations.
         let head = self.header.head.load(Ordering::Acquire);
-        let tail = Self::position(self.header.tail.load(Ordering::Acquire));
+        let tail = Self::position(self.header.tail.counter.load(Ordering::Acquire));
         if before(head, tail) {
             tail.wrapping_sub(head).min(self.half())
         } else {

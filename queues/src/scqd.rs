@@ -18,6 +18,7 @@
 use core::mem::MaybeUninit;
 
 use crate::{
+    PopError, PushError,
     ring::{Ring, rotate_low_bits},
     stats::{Stats, stat},
     sync::cell::UnsafeCell,
@@ -31,7 +32,7 @@ pub(crate) type Cell<T> = UnsafeCell<MaybeUninit<T>>;
 /// unbounded queue, whose queue ring can be closed to pushes.
 pub(crate) struct Scqd<'a, T, const FINALIZABLE: bool> {
     pub(crate) queued: Ring<'a, FINALIZABLE>,
-    pub(crate) free: Ring<'a, false>,
+    pub(crate) free: Ring<'a, false, false>,
     pub(crate) data: &'a [Cell<T>],
     #[cfg_attr(
         not(feature = "stats"),
@@ -41,14 +42,18 @@ pub(crate) struct Scqd<'a, T, const FINALIZABLE: bool> {
 }
 
 impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
-    /// Pushes `value`, or hands it back when all `capacity` cells are taken or the queue
-    /// ring was finalized. Lock-free; linearizes at the `queued` slot CAS (success) or at the
-    /// point where `free` was empty (full) or at the FAA that saw the finalization.
+    /// Pushes `value`, or hands it back: `Full` when all `capacity` cells are taken (and
+    /// the queue ring is open), `Closed` when the queue ring was finalized. Lock-free;
+    /// linearizes at the `queued` slot CAS (success), at the point where `free` was empty
+    /// (full), or at the FAA that saw the finalization.
     #[inline]
-    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+    pub(crate) fn push(&self, value: T) -> Result<(), PushError<T>> {
         let Some(index) = self.free.dequeue() else {
+            if self.queued.is_finalized() {
+                return Err(PushError::Closed(value));
+            }
             stat!(self.stats.full_rejections.increment());
-            return Err(value);
+            return Err(PushError::Full(value));
         };
         self.data[index].with_mut(|cell| {
             // `index` came from `free`, so this call owns the cell (module docs):
@@ -66,7 +71,7 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
             });
             let returned = self.free.enqueue(index);
             debug_assert!(returned, "the free ring is never finalized");
-            return Err(value);
+            return Err(PushError::Closed(value));
         }
         stat!(
             self.stats.pushes.increment();
@@ -87,6 +92,31 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
             stat!(self.stats.empty_pops.increment());
             return None;
         };
+        Some(self.take(index))
+    }
+
+    /// Like [`pop`](Self::pop), but tells an empty queue from a finalized and drained one.
+    /// Lock-free. On a finalized queue ring it claims positions past an exhausted threshold
+    /// until it finds a value or the ring is drained ([`Ring::dequeue_finalized`]), so a push
+    /// still in flight from before the finalization either lands where this pop finds it or
+    /// fails with `Closed`: `Closed` is never reported while a pushed value is unclaimed.
+    pub(crate) fn try_pop(&self) -> Result<T, PopError> {
+        if let Some(value) = self.pop() {
+            return Ok(value);
+        }
+        if !self.queued.is_finalized() {
+            return Err(PopError::Empty);
+        }
+        match self.queued.dequeue_finalized() {
+            Some(index) => Ok(self.take(index)),
+            None => Err(PopError::Closed),
+        }
+    }
+
+    /// Moves the value out of the cell of `index` (just dequeued from `queued`) and gives the
+    /// index back to `free`.
+    #[inline]
+    fn take(&self, index: usize) -> T {
         let value = self.data[index].with(|cell| {
             // `index` came from `queued`, so this call owns the cell and the push that
             // enqueued it wrote a value first (its Release CAS on the `queued` slot pairs with
@@ -98,7 +128,7 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
         let returned = self.free.enqueue(index);
         debug_assert!(returned, "the free ring is never finalized");
         stat!(self.stats.pops.increment());
-        Some(value)
+        value
     }
 
     /// Values in the queue, approximately (wait-free; exact when nothing is in flight).
@@ -143,3 +173,110 @@ pub(crate) const fn initial_data_index<T>(i: usize, capacity: usize) -> usize {
     }
     rotate_low_bits(i, capacity, (128 / size).trailing_zeros())
 }
+
+/// The non-blocking methods shared by [`StaticQueue`](crate::StaticQueue) and
+/// [`BoundedQueue`](crate::BoundedQueue), expanded inside their `impl` blocks. The type
+/// provides `core(&self) -> Scqd<'_, T, false>` and, under `std`,
+/// `signals(&self) -> Option<&Signals>` (the event counts its blocking forms park on, if it
+/// has any).
+macro_rules! bounded_queue_methods {
+    () => {
+        /// Appends `value` at the back (lock-free).
+        ///
+        /// # Errors
+        ///
+        /// [`PushError::Full`] with `value` when the queue holds its capacity of values (see
+        /// [capacity under concurrency](Self#capacity-under-concurrency));
+        /// [`PushError::Closed`] with `value` once the queue was [closed](Self::close).
+        #[inline]
+        pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+            let pushed = self.core().push(value);
+            #[cfg(feature = "std")]
+            if pushed.is_ok() {
+                if let Some(signals) = self.signals() {
+                    signals.not_empty.notify_one();
+                }
+            }
+            pushed
+        }
+
+        /// Removes the value at the front, or returns `None` if the queue is empty
+        /// (lock-free). On a closed queue `None` also means drained; [`try_pop`] tells the
+        /// two apart.
+        ///
+        /// [`try_pop`]: Self::try_pop
+        #[inline]
+        pub fn pop(&self) -> Option<T> {
+            let popped = self.core().pop();
+            #[cfg(feature = "std")]
+            if popped.is_some() {
+                if let Some(signals) = self.signals() {
+                    signals.not_full.notify_one();
+                }
+            }
+            popped
+        }
+
+        /// Removes the value at the front (lock-free).
+        ///
+        /// # Errors
+        ///
+        /// [`PopError::Empty`] if the queue is empty and open; [`PopError::Closed`] if it
+        /// was closed and every value pushed before has been taken. On a closed queue this
+        /// claims the positions of pushes still in flight, which then fail with
+        /// [`PushError::Closed`]: `Closed` never leaves a pushed value behind.
+        pub fn try_pop(&self) -> Result<T, PopError> {
+            let popped = self.core().try_pop();
+            #[cfg(feature = "std")]
+            if popped.is_ok() {
+                if let Some(signals) = self.signals() {
+                    signals.not_full.notify_one();
+                }
+            }
+            popped
+        }
+
+        /// Closes the queue: every later push fails with [`PushError::Closed`], pops drain
+        /// what is left and then report [`PopError::Closed`] (from [`try_pop`]), and every
+        /// thread parked in a blocking form wakes. Returns whether this call closed it (a
+        /// queue is closed once, for good). Lock-free; with blocking forms it takes their
+        /// locks briefly to wake the waiters.
+        ///
+        /// [`try_pop`]: Self::try_pop
+        pub fn close(&self) -> bool {
+            let first = self.core().queued.finalize();
+            #[cfg(feature = "std")]
+            if let Some(signals) = self.signals() {
+                signals.notify_closed();
+            }
+            first
+        }
+
+        /// Whether the queue was [closed](Self::close) (wait-free).
+        #[must_use]
+        pub fn is_closed(&self) -> bool {
+            self.core().queued.is_finalized()
+        }
+
+        /// The number of values in the queue: exact when no push or pop is in flight,
+        /// otherwise a value between the counts before and after the operations in flight
+        /// (wait-free).
+        #[must_use]
+        pub fn len(&self) -> usize {
+            self.core().len()
+        }
+
+        /// Whether the queue looks empty ([`len`](Self::len) is 0; wait-free).
+        #[must_use]
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+
+        /// Whether the queue looks full (no free cell; wait-free).
+        #[must_use]
+        pub fn is_full(&self) -> bool {
+            self.core().free.len() == 0
+        }
+    };
+}
+pub(crate) use bounded_queue_methods;

@@ -3,7 +3,7 @@
 use core::{fmt, mem::MaybeUninit};
 
 use crate::{
-    PushError,
+    PopError, PushError,
     ring::{EMPTY_SLOT, Ring, RingHeader, full_slot_value, remap},
     scqd::{Cell, Scqd, initial_data_index},
     stats::Stats,
@@ -24,8 +24,12 @@ use crate::{
 /// [`push`](Self::push) and [`pop`](Self::pop) are lock-free: each is a few fetch-and-adds and
 /// compare-and-swaps on the rings, and no thread ever waits for another thread's step (a
 /// dequeuer re-reads a slot a bounded number of times at most). That also makes them safe to
-/// call from an interrupt handler that preempts a push or pop of the main loop. [`len`],
-/// [`is_empty`] and [`is_full`] are wait-free and approximate under concurrency.
+/// call from an interrupt handler that preempts a push or pop of the main loop. So are
+/// [`try_pop`](Self::try_pop) and [`close`](Self::close) (later pushes fail with
+/// [`PushError::Closed`]; pops drain what is left, then `try_pop` reports
+/// [`PopError::Closed`]; a push in flight at the close lands or fails, never strands). [`len`],
+/// [`is_empty`] and [`is_full`] are wait-free and approximate under concurrency. There are no
+/// blocking forms: parking needs `std` ([`BoundedQueue`](crate::BoundedQueue) has them).
 ///
 /// # Capacity under concurrency
 ///
@@ -141,35 +145,18 @@ impl<T, const N: usize> StaticQueue<T, N> {
         }
     }
 
-    /// Appends `value` at the back (lock-free).
-    ///
-    /// # Errors
-    ///
-    /// [`PushError::Full`] with `value` when `N` values are in the queue (see [capacity
-    /// under concurrency](Self#capacity-under-concurrency)).
-    #[inline]
-    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
-        self.core().push(value).map_err(PushError::Full)
+    /// No blocking forms: nothing to notify.
+    #[cfg(feature = "std")]
+    #[allow(
+        clippy::unused_self,
+        reason = "the shared method set asks every bounded queue for its signals"
+    )]
+    #[inline(always)]
+    fn signals(&self) -> Option<&crate::event::Signals> {
+        None
     }
 
-    /// Removes the value at the front, or returns `None` if the queue is empty (lock-free).
-    #[inline]
-    pub fn pop(&self) -> Option<T> {
-        self.core().pop()
-    }
-
-    /// The number of values in the queue: exact when no push or pop is in flight, otherwise
-    /// a value between the counts before and after the operations in flight (wait-free).
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.core().len()
-    }
-
-    /// Whether the queue looks empty ([`len`](Self::len) is 0; wait-free).
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+    crate::scqd::bounded_queue_methods!();
 
     /// A snapshot of the queue's counters (feature `stats`; loom builds report zeros).
     #[cfg(feature = "stats")]
@@ -178,12 +165,6 @@ impl<T, const N: usize> StaticQueue<T, N> {
     pub fn stats(&self) -> crate::QueueStats {
         self.stats
             .snapshot(&self.queued_header.stats, &self.free_header.stats)
-    }
-
-    /// Whether the queue looks full (no free cell; wait-free).
-    #[must_use]
-    pub fn is_full(&self) -> bool {
-        self.core().free.len() == 0
     }
 
     /// The capacity, `N`.

@@ -138,6 +138,7 @@ fn bursts(kind: Kind, capacity: usize, cases: usize, max_bursts: usize) {
                         }
                     },
                     QueueOp::Pop => QueueRet::Popped(queue.pop()),
+                    QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops here"),
                 };
                 prop_assert_eq!(&got, &want, "burst {} ({:?}), step {}", b, burst, i);
             }
@@ -353,6 +354,7 @@ fn with_window(history: &History<QueueModel<u64>>, drained: &[u64]) -> History<W
             },
             (QueueOp::Push(value), _) => WindowOp::Push(*value),
             (QueueOp::Pop, _) => WindowOp::Pop,
+            (QueueOp::TryPop | QueueOp::Close, _) => unreachable!("only pushes and pops here"),
         };
         let returned = op.returned().expect("completed");
         out.push_complete(op.thread(), op.invoked(), returned, new, ret);
@@ -413,6 +415,7 @@ fn linearizable_small(kind: Kind, capacity: usize) {
                     }
                     QueueRet::Popped(got)
                 }
+                QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops here"),
             },
         );
         // The threads are joined: the queue is quiescent, and what it holds must be exactly

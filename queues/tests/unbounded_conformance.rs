@@ -153,6 +153,7 @@ fn bursts<R: Reclaim>(form: Form, cases: usize, max_bursts: usize) {
                         }
                     },
                     QueueOp::Pop => QueueRet::Popped(queue.pop()),
+                    QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops here"),
                 };
                 prop_assert_eq!(&got, &want, "burst {} ({:?}), step {}", b, burst, i);
             }
@@ -275,6 +276,7 @@ fn linearizable<R: Reclaim>(segment: usize) {
                     Err(err) => QueueRet::Full(err.into_inner()),
                 },
                 QueueOp::Pop => QueueRet::Popped(queue.pop()),
+                QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops here"),
             },
         );
         #[cfg(feature = "stats")]

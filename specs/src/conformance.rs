@@ -60,7 +60,8 @@ pub use self::{
         check_ordered_map_linearizable,
     },
     queue::{
-        QueueUnderTest, StackUnderTest, check_queue_conformance, check_queue_linearizable,
+        ClosableQueueUnderTest, QueueUnderTest, StackUnderTest, check_closable_queue_conformance,
+        check_closable_queue_linearizable, check_queue_conformance, check_queue_linearizable,
         check_stack_conformance, check_stack_linearizable,
     },
 };

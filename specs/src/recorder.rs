@@ -166,6 +166,7 @@ impl<M: Model> History<M> {
 ///     |_, op| match op {
 ///         QueueOp::Push(x) => { queue.lock().unwrap().push_back(*x); QueueRet::Pushed }
 ///         QueueOp::Pop => QueueRet::Popped(queue.lock().unwrap().pop_front()),
+///         QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops"),
 ///     },
 /// );
 /// assert_eq!(history.len(), 20);

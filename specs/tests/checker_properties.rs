@@ -186,6 +186,7 @@ fn locked_queue_history(seed: u64) -> History<QueueModel<u32>> {
                 QueueRet::Pushed
             }
             QueueOp::Pop => QueueRet::Popped(q.lock().unwrap().pop_front()),
+            QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops"),
         },
     )
 }
@@ -316,6 +317,7 @@ proptest! {
             // An unbounded queue is never full; NEVER is never pushed.
             QueueOp::Push(x) => QueueRet::Full(*x),
             QueueOp::Pop => QueueRet::Popped(Some(NEVER)),
+            QueueOp::TryPop | QueueOp::Close => unreachable!("only pushes and pops"),
         })?;
         assert_corruption_rejected(locked_stack_history(seed), &StackModel::new(), pick, |op| match op {
             StackOp::Push(x) => StackRet::Full(*x),

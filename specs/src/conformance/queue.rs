@@ -29,6 +29,19 @@ pub trait QueueUnderTest {
     }
 }
 
+/// Adapter for a closable FIFO queue of `u64` under test: [`QueueOp::Close`] closes it,
+/// [`QueueOp::TryPop`] tells empty from closed and drained, and a push to a closed queue is
+/// refused with [`QueueRet::Closed`].
+pub trait ClosableQueueUnderTest {
+    /// Applies `op` to the queue and reports its result in the model's terms.
+    fn apply(&self, op: &QueueOp<u64>) -> QueueRet<u64>;
+
+    /// The exact capacity (`None`: unbounded, the default).
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
+}
+
 /// Adapter for a LIFO stack of `u64` under test.
 pub trait StackUnderTest {
     /// Pushes `value`; `Err(value)` if the stack is full.
@@ -54,6 +67,9 @@ fn exec_queue<Q: QueueUnderTest + ?Sized>(q: &Q, op: &QueueOp<u64>) -> QueueRet<
             Err(back) => QueueRet::Full(back),
         },
         QueueOp::Pop => QueueRet::Popped(q.pop()),
+        QueueOp::TryPop | QueueOp::Close => {
+            unreachable!("the plain queue suites generate only pushes and pops")
+        }
     }
 }
 
@@ -149,6 +165,87 @@ pub fn check_queue_linearizable<Q: QueueUnderTest + Sync>(
         queue_model,
         generate,
         exec_queue,
+        |c, h, m| c.check(h, m),
+    )
+}
+
+/// The operation mix of the closable suites out of 100: pushes (unique values), pops,
+/// try-pops, and the rest closes (rare: a close is for good, the ops after it drain).
+const CLOSABLE_MIX: [u32; 3] = [50, 20, 27];
+
+fn closable_op(roll: u32, value: u64) -> QueueOp<u64> {
+    let [push, pop, try_pop] = CLOSABLE_MIX;
+    if roll < push {
+        QueueOp::Push(value)
+    } else if roll < push + pop {
+        QueueOp::Pop
+    } else if roll < push + pop + try_pop {
+        QueueOp::TryPop
+    } else {
+        QueueOp::Close
+    }
+}
+
+fn closable_model<Q: ClosableQueueUnderTest>(q: &Q) -> QueueModel<u64> {
+    q.capacity()
+        .map_or_else(QueueModel::new, QueueModel::with_capacity)
+}
+
+/// Sequential conformance of a closable queue against [`QueueModel`]: pushes, pops,
+/// try-pops and closes in generated sequences (values = positions). `make(hint)` builds an
+/// empty queue; bounded queues should use `hint` (in `1..=8`) as their capacity.
+///
+/// # Errors
+///
+/// The minimal operation sequence whose results differ from the model.
+pub fn check_closable_queue_conformance<Q: ClosableQueueUnderTest>(
+    config: &Config,
+    make: impl Fn(usize) -> Q,
+) -> Result<(), ConformanceError> {
+    let ops = vec(0u32..100, 0..=config.max_ops).prop_map(|rolls| {
+        (0u64..)
+            .zip(rolls)
+            .map(|(i, roll)| closable_op(roll, i))
+            .collect::<Vec<_>>()
+    });
+    engine::sequential(
+        "closable queue conformance",
+        config,
+        (1usize..=8, ops),
+        make,
+        closable_model,
+        |q: &Q, op| q.apply(op),
+    )
+}
+
+/// Concurrent pushes (of unique values), pops, try-pops and rare closes, checked for
+/// linearizability against [`QueueModel`]: a close takes effect at one instant, pushes after
+/// it are refused, and `Drained` is reported only when no pushed value is left. Bounded
+/// queues whose refusals when full are not strictly linearizable should be given a capacity
+/// the run cannot reach.
+///
+/// # Errors
+///
+/// The checker's report for the first history that is not linearizable (or inconclusive).
+pub fn check_closable_queue_linearizable<Q: ClosableQueueUnderTest + Sync>(
+    config: &Config,
+    make: impl Fn(usize) -> Q,
+) -> Result<(), ConformanceError> {
+    let next = AtomicU64::new(0);
+    let generate = move |_, rng: &mut SplitMix64| {
+        // Relaxed: only uniqueness matters, which a single atomic's RMWs guarantee.
+        let value = next.fetch_add(1, Ordering::Relaxed);
+        // Closes at 1 in 100 ops per thread: most runs close once, mid-run.
+        let roll = u32::try_from(rng.below(100)).unwrap_or(0);
+        closable_op(if roll == 0 { 99 } else { roll * 97 / 100 }, value)
+    };
+    engine::concurrent(
+        "closable queue linearizability",
+        config,
+        make,
+        closable_model,
+        generate,
+        |q: &Q, op| q.apply(op),
         |c, h, m| c.check(h, m),
     )
 }

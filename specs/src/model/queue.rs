@@ -23,6 +23,8 @@ pub struct QueueModel<T> {
     items: VecDeque<T>,
     /// `None`: unbounded.
     capacity: Option<usize>,
+    /// Closed by [`QueueOp::Close`]: pushes are refused, pops drain.
+    closed: bool,
 }
 
 impl<T: Element> QueueModel<T> {
@@ -32,6 +34,7 @@ impl<T: Element> QueueModel<T> {
         Self {
             items: VecDeque::new(),
             capacity: None,
+            closed: false,
         }
     }
 
@@ -41,6 +44,7 @@ impl<T: Element> QueueModel<T> {
         Self {
             items: VecDeque::new(),
             capacity: Some(capacity),
+            closed: false,
         }
     }
 
@@ -55,16 +59,28 @@ impl<T: Element> QueueModel<T> {
     pub fn capacity(&self) -> Option<usize> {
         self.capacity
     }
+
+    /// Whether [`QueueOp::Close`] was applied.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
 }
 
 /// An operation on a [`QueueModel`]. Each variant names the [`QueueRet`] variants it returns.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum QueueOp<T> {
-    /// Appends at the back; returns [`QueueRet::Pushed`], or [`QueueRet::Full`] with the item
-    /// when the queue is at capacity.
+    /// Appends at the back; returns [`QueueRet::Pushed`], [`QueueRet::Full`] with the item
+    /// when the queue is at capacity, or [`QueueRet::Closed`] with the item once it is closed
+    /// (closed wins over full).
     Push(T),
-    /// Removes the front; returns [`QueueRet::Popped`] (`None` when empty).
+    /// Removes the front; returns [`QueueRet::Popped`] (`None` when empty, closed or not).
     Pop,
+    /// Removes the front, telling empty from closed: [`QueueRet::Popped`] (`None` when empty
+    /// and open) or [`QueueRet::Drained`] (closed and empty).
+    TryPop,
+    /// Closes the queue for good: returns [`QueueRet::Close`] with whether this op closed it.
+    Close,
 }
 
 /// What a [`QueueOp`] returns.
@@ -74,8 +90,14 @@ pub enum QueueRet<T> {
     Pushed,
     /// The push failed because the queue was full; the item is handed back.
     Full(T),
+    /// The push failed because the queue was closed; the item is handed back.
+    Closed(T),
     /// The popped item, or `None` if the queue was empty.
     Popped(Option<T>),
+    /// A [`QueueOp::TryPop`] on a closed, empty queue.
+    Drained,
+    /// What [`QueueOp::Close`] returns: whether it was the close (`false`: already closed).
+    Close(bool),
 }
 
 impl<T: Element> Model for QueueModel<T> {
@@ -85,7 +107,9 @@ impl<T: Element> Model for QueueModel<T> {
     fn apply(&mut self, op: &QueueOp<T>) -> QueueRet<T> {
         match op {
             QueueOp::Push(x) => {
-                if self.capacity.is_some_and(|c| self.items.len() >= c) {
+                if self.closed {
+                    QueueRet::Closed(x.clone())
+                } else if self.capacity.is_some_and(|c| self.items.len() >= c) {
                     QueueRet::Full(x.clone())
                 } else {
                     self.items.push_back(x.clone());
@@ -93,6 +117,11 @@ impl<T: Element> Model for QueueModel<T> {
                 }
             }
             QueueOp::Pop => QueueRet::Popped(self.items.pop_front()),
+            QueueOp::TryPop => match self.items.pop_front() {
+                None if self.closed => QueueRet::Drained,
+                got => QueueRet::Popped(got),
+            },
+            QueueOp::Close => QueueRet::Close(!core::mem::replace(&mut self.closed, true)),
         }
     }
 }
@@ -121,5 +150,38 @@ mod tests {
         assert_eq!(q.capacity(), Some(2));
         assert!(q.items().is_empty());
         assert_eq!(QueueModel::<u8>::new().capacity(), None);
+    }
+
+    #[test]
+    fn close_refuses_pushes_and_drains() {
+        let mut q = QueueModel::with_capacity(1);
+        let rets = q.run(&[
+            QueueOp::Push(1),
+            QueueOp::TryPop,
+            QueueOp::TryPop,
+            QueueOp::Push(2),
+            QueueOp::Close,
+            QueueOp::Push(3),
+            QueueOp::Close,
+            QueueOp::TryPop,
+            QueueOp::TryPop,
+            QueueOp::Pop,
+        ]);
+        assert_eq!(
+            rets,
+            [
+                QueueRet::Pushed,
+                QueueRet::Popped(Some(1)),
+                QueueRet::Popped(None),
+                QueueRet::Pushed,
+                QueueRet::Close(true),
+                QueueRet::Closed(3),
+                QueueRet::Close(false),
+                QueueRet::Popped(Some(2)),
+                QueueRet::Drained,
+                QueueRet::Popped(None),
+            ]
+        );
+        assert!(q.is_closed());
     }
 }
