@@ -66,7 +66,8 @@ fn linearizable<Q: Queue<u64> + Sync>(make: impl Fn() -> Q) {
         rounds: scaled(150, 2) as u32,
         ..Config::default()
     };
-    if let Err(failure) = check_closable_queue_linearizable(&config, |_| Adapter(Box::new(make()))) {
+    if let Err(failure) = check_closable_queue_linearizable(&config, |_| Adapter(Box::new(make())))
+    {
         panic!("{failure}");
     }
 }
