@@ -29,6 +29,9 @@ use crate::{
     sync::atomic::Ordering,
 };
 
+/// A protected pointer to a segment.
+type SegmentPtr<'g, T, R> = Shared<'g, Segment<T, R>, R>;
+
 /// The tag of the last segment's null `next` link once the queue is closed.
 const CLOSED: usize = 1;
 
@@ -108,28 +111,39 @@ impl<T, R: Reclaim> Lscq<T, R> {
         self.segment_capacity
     }
 
-    /// Appends `value`, or hands it back once the queue is closed. Lock-free; linearizes at
-    /// the segment's queue-ring CAS, at the CAS that links a new segment holding it, or
-    /// (closed) where the last segment's link was found closed.
-    pub(crate) fn push(&self, mut value: T, guard: &Guard<'_, R>) -> Result<(), T> {
+    /// The segment `tail` points to once its `next` link is null (possibly marked
+    /// [`CLOSED`]), helping `tail` along past linked segments (Michael–Scott).
+    fn last_segment<'g>(
+        &self,
+        guard: &'g Guard<'_, R>,
+    ) -> (SegmentPtr<'g, T, R>, &'g Segment<T, R>) {
         loop {
             let tail = self.tail.load(guard);
             // SAFETY: `tail` is never null (it starts at the first segment and only moves to
             // non-null `next` links) and the guard protects the segment it points to.
             let segment = unsafe { tail.deref() };
             let next = segment.next.load(guard);
-            if !next.is_null() {
-                // Help the tail along (Michael–Scott). Release: publishes nothing new (the
-                // segment was published by the `next` CAS); AcqRel keeps the RMW chain simple.
-                let _ = self.tail.compare_exchange(
-                    tail,
-                    next,
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                    guard,
-                );
-                continue;
+            if next.is_null() {
+                return (tail, segment);
             }
+            // Release: publishes nothing new (the segment was published by the `next` CAS);
+            // AcqRel keeps the RMW chain simple.
+            let _ = self.tail.compare_exchange(
+                tail,
+                next,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+                guard,
+            );
+        }
+    }
+
+    /// Appends `value`, or hands it back once the queue is closed. Lock-free; linearizes at
+    /// the segment's queue-ring CAS, at the CAS that links a new segment holding it, or
+    /// (closed) where the last segment's link was found closed.
+    pub(crate) fn push(&self, mut value: T, guard: &Guard<'_, R>) -> Result<(), T> {
+        loop {
+            let (tail, segment) = self.last_segment(guard);
             let core = segment.storage.core::<true>(&self.segment_stats);
             match core.push(value) {
                 Ok(()) => {
@@ -275,23 +289,9 @@ impl<T, R: Reclaim> Lscq<T, R> {
     /// the finalization, come before the close).
     pub(crate) fn close(&self, guard: &Guard<'_, R>) -> bool {
         loop {
-            let tail = self.tail.load(guard);
-            // SAFETY: as in `push`: `tail` is never null and the guard protects it.
-            let segment = unsafe { tail.deref() };
-            let next = segment.next.load(guard);
-            if next.tag() & CLOSED != 0 {
+            let (_, segment) = self.last_segment(guard);
+            if segment.next.load(guard).tag() & CLOSED != 0 {
                 return false;
-            }
-            if !next.is_null() {
-                // AcqRel: as `push`'s helping CAS.
-                let _ = self.tail.compare_exchange(
-                    tail,
-                    next,
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                    guard,
-                );
-                continue;
             }
             if segment
                 .storage
