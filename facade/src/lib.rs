@@ -126,6 +126,16 @@ pub type DefaultScheme = ccol_reclaim::Ibr;
 #[cfg(all(not(feature = "ibr"), feature = "debra", target_has_atomic = "64"))]
 pub type DefaultScheme = ccol_reclaim::Debra;
 
+/// Ordered collections: today their comparators (natural, reversed, closure and
+/// key-extraction orders, borrowed lookups, a total order for floats and, with `stats`, a
+/// comparison counter).
+///
+/// Everything in `ccol-ordered`; see its crate documentation.
+pub mod ordered {
+    #[doc(inline)]
+    pub use ccol_ordered::*;
+}
+
 /// Stacks: the lock-free Treiber stack with elimination backoff and the allocation-free
 /// static stack.
 ///

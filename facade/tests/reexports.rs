@@ -177,3 +177,31 @@ fn lock_free_queue_aliases_are_ccol_queues() {
         TypeId::of::<ccol_queues::LockFreeQueue<u64, ccol_reclaim::Debra>>()
     );
 }
+
+#[test]
+fn ordered_module_is_ccol_ordered() {
+    use core::cmp::Ordering;
+
+    use ccol::ordered::{Comparator, Natural, Reverse};
+
+    assert_eq!(
+        TypeId::of::<ccol::ordered::Reverse>(),
+        TypeId::of::<ccol_ordered::Reverse<ccol_ordered::Natural>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::ordered::TotalOrd<f64>>(),
+        TypeId::of::<ccol_ordered::TotalOrd<f64>>()
+    );
+    assert_eq!(
+        TypeId::of::<ccol::ordered::FnComparator<fn(&u8, &u8) -> Ordering>>(),
+        TypeId::of::<ccol_ordered::FnComparator<fn(&u8, &u8) -> Ordering>>()
+    );
+    #[cfg(feature = "stats")]
+    assert_eq!(
+        TypeId::of::<ccol::ordered::Counting<Natural>>(),
+        TypeId::of::<ccol_ordered::Counting<ccol_ordered::Natural>>()
+    );
+    // Usable end to end through the facade names, trait included.
+    assert_eq!(Reverse::new(Natural).compare(&1, &2), Ordering::Greater);
+    assert_eq!(ccol::ordered::by_key(|s: &str| s.len()).extract("fig"), 3);
+}

@@ -130,6 +130,26 @@ pub(crate) const CRATES: &[Crate] = &[
         aarch64: true,
     },
     Crate {
+        name: "ccol-ordered",
+        dir: "ordered",
+        library: true,
+        // The comparators need neither std nor an allocator; `Counting` (`stats`) needs
+        // pointer-sized atomics, native or from `portable-atomic`.
+        no_std: true,
+        features: &["std", "stats", "portable-atomic"],
+        // Nothing concurrent to model yet: the comparators share no state except `Counting`'s
+        // one Relaxed counter. The skip lists will bring `tests/loom.rs`.
+        loom: false,
+        miri: true,
+        // No `unsafe` code (`#![deny(unsafe_code)]`), so neither the aliasing model nor the
+        // pointer width can change an outcome; the skip lists will turn these on.
+        miri_tree_borrows: false,
+        miri_32bit: false,
+        // Safe code only: the sanitizers could not find what the compiler already rules out.
+        san: false,
+        aarch64: true,
+    },
+    Crate {
         name: "ccol-stack",
         dir: "stack",
         library: true,
