@@ -308,6 +308,7 @@ impl<T> fmt::Debug for BoundedQueue<T> {
         f.debug_struct("BoundedQueue")
             .field("len", &self.len())
             .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
 }
@@ -335,6 +336,38 @@ mod tests {
         assert_eq!(core.pop(), Some(1));
         assert_eq!(core.len(), 0);
         assert_eq!(core.pop(), None);
+    }
+
+    /// A push stopped after claiming its position, before writing its slot, while the queue
+    /// is closed: a `pop` after the close must settle it (claim the position, so the push is
+    /// refused) rather than report the queue drained and let the value land afterwards.
+    #[test]
+    fn a_pop_after_close_settles_a_push_in_flight() {
+        let queue = BoundedQueue::<u32>::new(2);
+        let core = queue.core();
+        let index = core.free.dequeue().expect("a free cell");
+        core.data[index].with_mut(|cell| {
+            // The cell's index came from the free ring: this test owns the cell.
+            // SAFETY: as just said.
+            unsafe { (*cell).write(5) };
+        });
+        let position = core.queued.claim_position();
+        assert!(!core.queued.is_finalized(), "the push checks: still open");
+        assert!(queue.close());
+        assert_eq!(queue.pop(), None, "closed, and the push in flight settled");
+        assert!(
+            !core.queued.enqueue_at(index, position),
+            "the late push is refused, not stranded behind a `None`"
+        );
+        // What `Scqd::push` does when refused: take the value back, return the cell.
+        let value = core.data[index].with(|cell| {
+            // SAFETY: the cell still belongs to this test, which wrote it above.
+            unsafe { (*cell).assume_init_read() }
+        });
+        assert!(core.free.enqueue(index));
+        assert_eq!(value, 5);
+        assert_eq!(queue.try_pop(), Err(PopError::Closed));
+        assert_eq!(queue.len(), 0);
     }
 
     /// A value behind a spent threshold (late decrements of concurrent dequeuers after the

@@ -27,7 +27,8 @@
 //! after the fence sees them (C++20 [atomics.order] p4, which Rust follows): the second try
 //! finds what the notifier published. On x86-64 and AArch64 those `SeqCst` read-modify-writes
 //! compile to the same instructions as `AcqRel`, and the `SeqCst` load to a plain (x86-64) or
-//! load-acquire (AArch64) load: the non-blocking operations pay no fence. loom does not model
+//! load-acquire (AArch64) load: the non-blocking operations pay no fence there (targets whose
+//! `SeqCst` accesses carry fences, such as ARMv7 or RISC-V, pay them). loom does not model
 //! `SeqCst` accesses (tokio-rs/loom#180), so under loom the notifier adds a `SeqCst` fence
 //! before its load (the fence-to-fence form of the same argument, which loom does model).
 //!

@@ -203,8 +203,9 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     ///
     /// # Errors
     ///
-    /// [`PushError::Full`] with `value` when the bounded form holds `capacity` values; the
-    /// unbounded form always succeeds.
+    /// [`PushError::Full`] with `value` when the bounded form holds `capacity` values;
+    /// [`PushError::Closed`] with `value` once the queue was closed (the only error of the
+    /// unbounded form).
     ///
     /// # Panics
     ///
@@ -313,9 +314,9 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     /// The number of values in the queue, approximately while operations are in flight
     /// (bounded: wait-free; unbounded: the sum over the linked segments, O(segments)).
     ///
-    /// The unbounded form may also overcount with nothing in flight: a push that arrives at
-    /// a segment just finalized still claims a position there before it moves on, and that
-    /// position counts until a pop finds the segment drained and leaves it.
+    /// Exact when no operation is in flight (a push that bounced off a finalized segment
+    /// moved that segment's `tail`, but a segment counts the smaller of its queued indices and
+    /// its taken cells).
     ///
     /// # Panics
     ///
@@ -385,8 +386,9 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     ///
     /// # Errors
     ///
-    /// [`PushError::Full`] with `value` when the bounded form holds `capacity` values; the
-    /// unbounded form always succeeds.
+    /// [`PushError::Full`] with `value` when the bounded form holds `capacity` values;
+    /// [`PushError::Closed`] with `value` once the queue was closed (the only error of the
+    /// unbounded form).
     #[inline]
     pub fn push(&self, value: T) -> Result<(), PushError<T>> {
         match &self.form {

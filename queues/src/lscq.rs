@@ -301,9 +301,11 @@ impl<T, R: Reclaim> Lscq<T, R> {
             {
                 stat!(self.stats.ring_finalizations.increment());
             }
-            // SeqCst: after the finalization in the single order the enqueuers' FAAs are in
-            // (a pusher refused by the ring then sees the mark); Acquire on failure: the
-            // appended segment is read by the next round.
+            // Only a null, unmarked link is replaced: a pusher that saw the finalization
+            // before this mark either appends first (this CAS fails and the close moves on to
+            // its segment) or finds the mark when its own CAS fails. SeqCst: the event
+            // count's order (`crate::event`); Acquire on failure: the appended segment is read
+            // by the next round.
             if segment
                 .next
                 .compare_exchange(

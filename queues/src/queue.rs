@@ -7,7 +7,10 @@ use crate::{PopError, PushError};
 /// `dyn Queue<T>` (the trait is object safe).
 ///
 /// Each implementation documents its own progress guarantee; for every queue of this crate
-/// `push` and `pop` are lock-free and the rest wait-free.
+/// `push`, `pop`, `try_pop` and `close` are lock-free (with blocking forms in use, an
+/// operation that may let a parked thread through takes a short lock to wake it), and
+/// `capacity` is wait-free, as are `len`, `is_empty`, `is_full` and `is_closed` for the
+/// bounded queues (the unbounded queue walks its segments).
 ///
 /// # Example
 ///

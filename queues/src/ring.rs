@@ -74,8 +74,10 @@
 //!   sets a `closed` flag on `tail`'s cache line, and every enqueuer reads the flag right
 //!   after its FAA. The FAA, the flag store and that load are all `SeqCst`, so in their
 //!   single total order an FAA after the store is followed by a load that sees it — the same
-//!   guarantee as the bit, for one cache-hit load per enqueue. The free-cell ring of a
-//!   bounded queue is never finalized (`Ring<'_, false, false>`) and skips that load.
+//!   guarantee as the bit, for one load per enqueue from the line the FAA just wrote (a
+//!   plain load on x86-64, a load-acquire on AArch64; targets whose `SeqCst` loads carry a
+//!   fence, such as ARMv7 or RISC-V, pay that fence too). The free-cell ring of a bounded
+//!   queue is never finalized (`Ring<'_, false, false>`) and skips that load.
 //!
 //! An enqueuer whose FAA came *before* the finalization may still be about to write its
 //! slot. A dequeuer of a finalized ring ([`Ring::dequeue_finalized`]) therefore claims
@@ -379,6 +381,21 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
             .threshold
             .value
             .store(self.header.threshold.full, Ordering::SeqCst);
+    }
+
+    /// The first step of an enqueue alone: claims a position (tests stop an enqueuer there).
+    #[cfg(test)]
+    pub(crate) fn claim_position(self) -> usize {
+        // SeqCst: as `enqueue`'s FAA.
+        self.header.tail.counter.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// The rest of an enqueue whose position `tail` came from
+    /// [`claim_position`](Self::claim_position) (and whose check for the finalization after
+    /// that claim found none).
+    #[cfg(test)]
+    pub(crate) fn enqueue_at(self, index: usize, tail: usize) -> bool {
+        self.enqueue_slow(index, tail)
     }
 
     /// Spends the threshold (-1), as late decrements of concurrent dequeuers can after an

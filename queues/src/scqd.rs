@@ -100,10 +100,19 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
     /// until it finds a value or the ring is drained ([`Ring::dequeue_finalized`]), so a push
     /// still in flight from before the finalization either lands where this pop finds it or
     /// fails with `Closed`: `Closed` is never reported while a pushed value is unclaimed.
+    #[inline]
     pub(crate) fn try_pop(&self) -> Result<T, PopError> {
-        if let Some(value) = self.pop() {
-            return Ok(value);
+        match self.pop() {
+            Some(value) => Ok(value),
+            None => self.try_pop_empty(),
         }
+    }
+
+    /// [`try_pop`](Self::try_pop) after `pop` found the queue ring empty (or its threshold
+    /// spent).
+    #[cold]
+    #[inline(never)]
+    fn try_pop_empty(&self) -> Result<T, PopError> {
         if !self.queued.is_finalized() {
             return Err(PopError::Empty);
         }
@@ -201,20 +210,13 @@ macro_rules! bounded_queue_methods {
         }
 
         /// Removes the value at the front, or returns `None` if the queue is empty
-        /// (lock-free). On a closed queue `None` also means drained; [`try_pop`] tells the
-        /// two apart.
+        /// (lock-free). On a closed queue `None` means drained (it settles pushes still in
+        /// flight first, as [`try_pop`] does, which also tells the two cases apart).
         ///
         /// [`try_pop`]: Self::try_pop
         #[inline]
         pub fn pop(&self) -> Option<T> {
-            let popped = self.core().pop();
-            #[cfg(feature = "std")]
-            if popped.is_some() {
-                if let Some(signals) = self.signals() {
-                    signals.not_full.notify_one();
-                }
-            }
-            popped
+            self.try_pop().ok()
         }
 
         /// Removes the value at the front (lock-free).
@@ -225,6 +227,7 @@ macro_rules! bounded_queue_methods {
         /// was closed and every value pushed before has been taken. On a closed queue this
         /// claims the positions of pushes still in flight, which then fail with
         /// [`PushError::Closed`]: `Closed` never leaves a pushed value behind.
+        #[inline]
         pub fn try_pop(&self) -> Result<T, PopError> {
             let popped = self.core().try_pop();
             #[cfg(feature = "std")]

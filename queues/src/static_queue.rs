@@ -195,6 +195,7 @@ impl<T, const N: usize> fmt::Debug for StaticQueue<T, N> {
         f.debug_struct("StaticQueue")
             .field("len", &self.len())
             .field("capacity", &N)
+            .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
 }
