@@ -332,6 +332,9 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
         if !self.is_finalized() {
             return false;
         }
+        // Under loom, the fence-to-fence form (see `refuses`).
+        #[cfg(ccol_loom)]
+        crate::sync::atomic::fence(Ordering::SeqCst);
         let tail = self.header.tail.counter.load(Ordering::SeqCst);
         !before(
             self.header.head.load(Ordering::Acquire),
@@ -346,6 +349,10 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
         if FINALIZABLE {
             tail & FINALIZED != 0
         } else if CLOSABLE {
+            // loom does not model SeqCst accesses (tokio-rs/loom#180): under loom the
+            // fence-to-fence form of the same argument (with `is_drained`'s fence).
+            #[cfg(ccol_loom)]
+            crate::sync::atomic::fence(Ordering::SeqCst);
             // SeqCst: read after the enqueuer's SeqCst FAA, in the single order with
             // `finalize`'s store (module docs, "Finalization"). The line is the one the FAA
             // just wrote: a cache hit.
@@ -384,7 +391,7 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
     }
 
     /// The first step of an enqueue alone: claims a position (tests stop an enqueuer there).
-    #[cfg(test)]
+    #[cfg(all(test, not(ccol_loom)))]
     pub(crate) fn claim_position(self) -> usize {
         // SeqCst: as `enqueue`'s FAA.
         self.header.tail.counter.fetch_add(1, Ordering::SeqCst)
@@ -393,14 +400,14 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
     /// The rest of an enqueue whose position `tail` came from
     /// [`claim_position`](Self::claim_position) (and whose check for the finalization after
     /// that claim found none).
-    #[cfg(test)]
+    #[cfg(all(test, not(ccol_loom)))]
     pub(crate) fn enqueue_at(self, index: usize, tail: usize) -> bool {
         self.enqueue_slow(index, tail)
     }
 
     /// Spends the threshold (-1), as late decrements of concurrent dequeuers can after an
     /// enqueue's reset (tests build that state directly).
-    #[cfg(test)]
+    #[cfg(all(test, not(ccol_loom)))]
     pub(crate) fn exhaust_threshold(self) {
         // SeqCst: as every threshold access.
         self.header.threshold.value.store(-1, Ordering::SeqCst);
