@@ -70,6 +70,11 @@ use crate::{
 /// already returned is still giving its cell back; at no moment are more than `capacity`
 /// values in the queue.
 ///
+/// There is no `force_push` (push, displacing the oldest value when full): in SCQD the
+/// displacing pop and the push are two steps on two rings, so a concurrent push can take the
+/// cell the pop freed; the call would then have to displace again — taking several values
+/// it cannot all hand back — or wait, and neither is a lock-free, atomic operation.
+///
 /// # Example
 ///
 /// ```
