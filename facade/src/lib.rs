@@ -2,14 +2,21 @@
 //!
 //! # Contents
 //!
-//! Today the facade re-exports the tier-0 crates; every later tier adds its modules here
-//! (DESIGN.md §1):
+//! One module per tier crate (DESIGN.md §1), plus the collections on the default
+//! reclamation scheme at the top level and per-scheme aliases in `ibr` and `debra`:
 //!
 //! - [`arch`]: target and CPU feature detection, [`CachePadded`], [`Config`] with `CCOL_*`
 //!   environment overrides (from `ccol-arch`).
 //! - [`atomics`]: tagged pointers with strict provenance and a double-width CAS that is
 //!   lock-free or absent (from `ccol-atomics`).
 //! - [`backoff`]: truncated exponential backoff (from `ccol-backoff`).
+//! - `reclaim` (features `ibr`/`debra`): interval-based reclamation and DEBRA, with the
+//!   `ibr` and `debra` alias modules (from `ccol-reclaim`).
+//! - [`ordered`]: comparators for the ordered collections (from `ccol-ordered`).
+//! - [`stack`]: `LockFreeStack` (Treiber with elimination) and `StaticStack` (from
+//!   `ccol-stack`).
+//! - [`queues`]: `StaticQueue`, `BoundedQueue` and `LockFreeQueue` (SCQ and LSCQ), closable,
+//!   with blocking forms under `std` (from `ccol-queues`).
 #![no_std]
 #![doc(test(
     no_crate_inject,
@@ -101,7 +108,7 @@ macro_rules! scheme_aliases {
 }
 
 /// Everything instantiated for IBR (interval-based reclamation, bounded garbage under
-/// stalled readers). The collections will add their `ibr` aliases here.
+/// stalled readers): the collections on that scheme.
 #[cfg(all(feature = "ibr", target_has_atomic = "64"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "ibr")))]
 pub mod ibr {
@@ -109,7 +116,7 @@ pub mod ibr {
 }
 
 /// Everything instantiated for DEBRA (distributed epochs; unbounded garbage under stalled
-/// readers). The collections will add their `debra` aliases here.
+/// readers): the collections on that scheme.
 #[cfg(all(feature = "debra", target_has_atomic = "64"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "debra")))]
 pub mod debra {
