@@ -391,7 +391,7 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
     }
 
     /// The first step of an enqueue alone: claims a position (tests stop an enqueuer there).
-    #[cfg(all(test, not(ccol_loom)))]
+    #[cfg(all(test, feature = "alloc", not(ccol_loom)))]
     pub(crate) fn claim_position(self) -> usize {
         // SeqCst: as `enqueue`'s FAA.
         self.header.tail.counter.fetch_add(1, Ordering::SeqCst)
@@ -400,14 +400,14 @@ impl<const FINALIZABLE: bool, const CLOSABLE: bool> Ring<'_, FINALIZABLE, CLOSAB
     /// The rest of an enqueue whose position `tail` came from
     /// [`claim_position`](Self::claim_position) (and whose check for the finalization after
     /// that claim found none).
-    #[cfg(all(test, not(ccol_loom)))]
+    #[cfg(all(test, feature = "alloc", not(ccol_loom)))]
     pub(crate) fn enqueue_at(self, index: usize, tail: usize) -> bool {
         self.enqueue_slow(index, tail)
     }
 
     /// Spends the threshold (-1), as late decrements of concurrent dequeuers can after an
     /// enqueue's reset (tests build that state directly).
-    #[cfg(all(test, not(ccol_loom)))]
+    #[cfg(all(test, feature = "alloc", not(ccol_loom)))]
     pub(crate) fn exhaust_threshold(self) {
         // SeqCst: as every threshold access.
         self.header.threshold.value.store(-1, Ordering::SeqCst);
