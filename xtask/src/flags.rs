@@ -36,7 +36,7 @@ xflags::xflags! {
         }
         /// Tests for aarch64-unknown-linux-gnu under qemu-user.
         cmd aarch64 {}
-        /// loom models (`tests/loom.rs`).
+        /// loom models (`tests/loom.rs` and `tests/loom_*.rs`).
         cmd loom {
             /// Only this crate.
             optional crate_name: String

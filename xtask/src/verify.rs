@@ -22,9 +22,10 @@ pub(crate) const LOOM_PREEMPTIONS: u32 = 2;
 /// Miri seeds of the CI many-seeds run.
 pub(crate) const MIRI_SEEDS: u32 = 8;
 
-/// `cargo xtask loom [crate] [--preemptions N]`: the `tests/loom.rs` models of each crate
-/// marked `loom` (or of the one named), with `--cfg ccol_loom`, the `loom` feature, `--release`
-/// and `LOOM_MAX_PREEMPTIONS=N`, in `target/loom`.
+/// `cargo xtask loom [crate] [--preemptions N]`: the loom models of each crate marked `loom`
+/// (or of the one named) — `tests/loom.rs` and every other `tests/loom_*.rs` — with
+/// `--cfg ccol_loom`, the `loom` feature, `--release` and `LOOM_MAX_PREEMPTIONS=N`, in
+/// `target/loom`.
 pub(crate) fn loom(ctx: &Ctx, only: Option<&str>, preemptions: u32) -> Result<()> {
     let selected: Vec<&Crate> =
         crates(|c| c.loom && only.is_none_or(|name| name == c.name)).collect();
@@ -48,15 +49,35 @@ pub(crate) fn loom(ctx: &Ctx, only: Option<&str>, preemptions: u32) -> Result<()
             );
         }
         let name = krate.name;
+        let tests = loom_test_args(&ctx.root.join(krate.dir).join("tests"))?;
         ctx.run(
             cmd!(
                 sh,
-                "{cargo} test --release -p {name} --features loom --test loom --target-dir target/loom"
+                "{cargo} test --release -p {name} --features loom {tests...} --target-dir target/loom"
             ),
             &env,
         )?;
     }
     Ok(())
+}
+
+/// `--test loom --test loom_<x> ...`: the model files in `tests_dir` (`loom.rs` and
+/// `loom_*.rs`), sorted; `tests/loom_support/` and other directories are modules, not targets.
+pub(crate) fn loom_test_args(tests_dir: &std::path::Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(tests_dir)?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().is_file())
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".rs")?;
+            (stem == "loom" || stem.starts_with("loom_")).then(|| stem.to_owned())
+        })
+        .collect();
+    names.sort();
+    Ok(names
+        .into_iter()
+        .flat_map(|stem| ["--test".to_owned(), stem])
+        .collect())
 }
 
 /// `cargo xtask miri [--seeds N] [--target T]` with the pinned nightly, on every crate marked
@@ -190,4 +211,27 @@ pub(crate) fn san(ctx: &Ctx, sanitizers: &[Sanitizer]) -> Result<()> {
         ctx.discard_scratch(dir)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loom_test_args;
+
+    #[test]
+    fn loom_targets_are_the_model_files_not_the_support_module() {
+        let dir = std::env::temp_dir().join(format!("ccol-xtask-loom-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("loom_support")).unwrap();
+        for file in [
+            "loom_close.rs",
+            "loom.rs",
+            "stress.rs",
+            "loomy.rs",
+            "loom_support/mod.rs",
+        ] {
+            std::fs::write(dir.join(file), "").unwrap();
+        }
+        let args = loom_test_args(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(args, ["--test", "loom", "--test", "loom_close"]);
+    }
 }

@@ -36,7 +36,7 @@ pub(crate) struct Crate {
     pub(crate) no_std: bool,
     /// Every feature of its `[features]` table except `default`, in table order.
     pub(crate) features: &'static [&'static str],
-    /// Has `tests/loom.rs` (`cargo xtask loom`).
+    /// Has `tests/loom.rs`, and maybe more `tests/loom_*.rs` (`cargo xtask loom`).
     pub(crate) loom: bool,
     /// Tested under Miri (`cargo xtask miri`): all tests with the default flags, and the
     /// concurrency tests under many seeds.
