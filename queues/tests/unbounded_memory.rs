@@ -169,23 +169,32 @@ fn threaded_run_returns_to_baseline<R: Reclaim>() {
         let base = live_segments();
         let tracker = Tracker::new(threads * rounds * 3);
         let queue = LockFreeQueue::<Node<'_>, R>::unbounded_with_segment_capacity(segment);
+        // Joined explicitly: a scope waits only for the closures to return, and a thread's
+        // reclamation participant hands its pending segments to the domain in a thread-local
+        // destructor after that — the main thread's flush below could run first (Miri's
+        // schedules find it on many seeds). `join` waits for the whole thread.
         thread::scope(|s| {
-            for t in 0..threads {
-                let (queue, tracker) = (&queue, &tracker);
-                s.spawn(move || {
-                    for round in 0..rounds {
-                        let burst = 1 + (t + round) % 3;
-                        for _ in 0..burst {
-                            queue.push(node(tracker)).unwrap();
-                        }
-                        for _ in 0..burst {
-                            if let Some(value) = queue.pop() {
-                                value.0.check();
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (queue, tracker) = (&queue, &tracker);
+                    s.spawn(move || {
+                        for round in 0..rounds {
+                            let burst = 1 + (t + round) % 3;
+                            for _ in 0..burst {
+                                queue.push(node(tracker)).unwrap();
+                            }
+                            for _ in 0..burst {
+                                if let Some(value) = queue.pop() {
+                                    value.0.check();
+                                }
                             }
                         }
-                    }
-                    queue.flush();
-                });
+                        queue.flush();
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().unwrap();
             }
         });
         let left = (0..=tracker.created()).map_while(|_| queue.pop()).count();
