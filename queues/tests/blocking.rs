@@ -15,7 +15,9 @@
 //! Every thread that blocks is a plain (detached) thread on an `Arc`'d queue, and the test
 //! waits for it by polling `JoinHandle::is_finished` until a deadline, then fails naming the
 //! threads still blocked. A waiter that misses its notification stays parked for good: the
-//! test reports it instead of hanging. Checked by breaking the event count: without the
+//! test reports it instead of hanging. Under Miri the test joins directly and Miri reports
+//! the stuck threads as a deadlock (its virtual clock runs with every test in the process, so
+//! a deadline could expire on a slow but live schedule). Checked by breaking the event count: without the
 //! second try in `block_on` the hand-over tests fail at the deadline; without the passing on
 //! in `Listener`'s drop the pass-on tests do (in most runs: it takes an unlucky
 //! interleaving); with `close` waking nobody the close test does.
@@ -119,7 +121,11 @@ fn spawn<T: Send + 'static>(
 #[track_caller]
 fn join_all<T>(threads: Vec<(String, JoinHandle<T>)>) -> Vec<T> {
     let start = Instant::now();
-    while threads.iter().any(|(_, handle)| !handle.is_finished()) {
+    // Under Miri the threads are joined directly: a lost wake-up then leaves every thread
+    // blocked, which Miri reports as a deadlock, while its virtual clock (which advances with
+    // the work of every test running in the process) could make a deadline expire on a
+    // schedule that is merely slow.
+    while !cfg!(miri) && threads.iter().any(|(_, handle)| !handle.is_finished()) {
         if start.elapsed() > DEADLINE {
             let stuck: Vec<&str> = threads
                 .iter()
@@ -385,7 +391,13 @@ fn concurrent_blocking_producers_and_consumers(make: Make<'_>, caps: &[Cap]) {
         let mut reported = [false; SIDE];
         while let Some(c) = (0..SIDE).find(|&c| !reported[c]) {
             let left = DEADLINE.saturating_sub(start.elapsed());
-            let Ok(consumer) = finished.recv_timeout(left) else {
+            // Under Miri a blocking receive (see `join_all`).
+            let received = if cfg!(miri) {
+                finished.recv().map_err(|_| ())
+            } else {
+                finished.recv_timeout(left).map_err(|_| ())
+            };
+            let Ok(consumer) = received else {
                 panic!(
                     "{cap:?}: consumer {c} (at least) still waits for its share (a lost wake-up?)"
                 );
