@@ -159,36 +159,22 @@ impl Stats {
     }
 }
 
-/// Ring counters summed over the segments of an unbounded queue.
-#[cfg(all(
-    feature = "stats",
-    all(
-        feature = "alloc",
-        target_has_atomic = "64",
-        target_pointer_width = "64",
-        any(feature = "ibr", feature = "debra")
-    )
-))]
-#[derive(Debug, Default)]
-pub(crate) struct RingTotals {
-    threshold_exhaustions: u64,
-    retries: u64,
-}
+// The unbounded queue's ring totals, with its availability condition.
+#[cfg(feature = "stats")]
+cfg_if_reclaimed! {
+    /// Ring counters summed over the segments of an unbounded queue.
+    #[derive(Debug, Default)]
+    pub(crate) struct RingTotals {
+        threshold_exhaustions: u64,
+        retries: u64,
+    }
 
-#[cfg(all(
-    feature = "stats",
-    all(
-        feature = "alloc",
-        target_has_atomic = "64",
-        target_pointer_width = "64",
-        any(feature = "ibr", feature = "debra")
-    )
-))]
-impl RingTotals {
-    /// Adds one segment's (queue ring, free ring) counters.
-    pub(crate) fn add(&mut self, queued: &RingStats, free: &RingStats) {
-        self.threshold_exhaustions += queued.threshold_exhaustions.get();
-        self.retries += queued.retries.get() + free.retries.get();
+    impl RingTotals {
+        /// Adds one segment's (queue ring, free ring) counters.
+        pub(crate) fn add(&mut self, queued: &RingStats, free: &RingStats) {
+            self.threshold_exhaustions += queued.threshold_exhaustions.get();
+            self.retries += queued.retries.get() + free.retries.get();
+        }
     }
 }
 

@@ -240,13 +240,19 @@ fn lscq_pop_blocking_gets_an_appended_push<R: Reclaim>() {
     world.finish(&[], &[&[]], 2);
 }
 
-/// Model (LSCQ, segments of one): the queue holds 1 (its segment is full); a thread pushes 10,
-/// which must finalize that segment and link a new one, while the main thread closes the
-/// queue (finalizing the last segment and marking its link) and drains it until `Closed`.
-/// Either the push links its segment first (`Ok`, and 10 is drained after 1) or it finds
-/// the link marked (`Closed`, 10 handed back).
-fn lscq_close_races_an_appending_push<R: Reclaim>() {
-    let world = Lscq::<R>::new(&[1], 0);
+/// Model (LSCQ, segments of one): a thread pushes 10 while the main thread closes the queue
+/// and drains it until `Closed`; either the push came first and must be drained after
+/// `initial`, or it is refused and hands 10 back.
+///
+/// - `initial = [1]`: the first segment is full, so the push must finalize it and link a new
+///   one, racing the close's finalization of the last segment and the mark on its link.
+/// - `initial = []`: the push is a ring enqueue into the first segment; the close finalizes it
+///   with a fetch-or on the same `tail` word the push's FAA claims its position on, and the
+///   drain claims positions up to `tail` past the fresh ring's spent threshold, settling the
+///   push still in flight there. (Draining the last segment with a plain pop, or
+///   `Scqd::try_pop` without its drain of a finalized ring, fails this form.)
+fn lscq_push_races_close_and_drain<R: Reclaim>(initial: &[u64]) {
+    let world = Lscq::<R>::new(initial, 0);
     let view = world.share();
     let pusher = loom::thread::spawn(move || {
         let handle = view.queue.register().expect("no participant limit");
@@ -258,37 +264,13 @@ fn lscq_close_races_an_appending_push<R: Reclaim>() {
     assert!(world.queue.close_guarded(&handle.pin()));
     let drained = drain_closed(|| world.queue.try_pop_guarded(&handle.pin()));
     let pushed = pusher.join().unwrap();
-    let want: &[u64] = if pushed { &[1, 10] } else { &[1] };
+    let mut want = initial.to_vec();
+    if pushed {
+        want.push(10);
+    }
     assert_eq!(drained, want, "the push returned Ok: {pushed}");
     drop(handle);
-    world.finish(&[], &[&[]], 2);
-}
-
-/// Model (LSCQ, segments of one): on an empty queue a thread pushes 10 into the first
-/// segment (room for it: a ring enqueue, no new segment) while the main thread closes the
-/// queue and drains it until `Closed`. The close finalizes the segment with a fetch-or on the
-/// same `tail` word the push's FAA claims its position on, so either the push came first and
-/// must be drained (the drain claims positions up to `tail` past the spent threshold of the
-/// fresh ring, settling the push still in flight there) or it is refused and hands 10 back.
-/// (Draining the last segment with a plain pop, or `Scqd::try_pop` without its drain of a
-/// finalized ring, fails this model.)
-fn lscq_push_races_close_and_drain<R: Reclaim>() {
-    let world = Lscq::<R>::new(&[], 0);
-    let view = world.share();
-    let pusher = loom::thread::spawn(move || {
-        let handle = view.queue.register().expect("no participant limit");
-        view.gate.cross();
-        pushed_or_closed(view.queue.push_guarded(view.payload(10), &handle.pin()))
-    });
-    let handle = world.queue.register().expect("no participant limit");
-    world.gate.cross();
-    assert!(world.queue.close_guarded(&handle.pin()));
-    let drained = drain_closed(|| world.queue.try_pop_guarded(&handle.pin()));
-    let pushed = pusher.join().unwrap();
-    let want: &[u64] = if pushed { &[10] } else { &[] };
-    assert_eq!(drained, want, "the push returned Ok: {pushed}");
-    drop(handle);
-    world.finish(&[], &[&[]], 1);
+    world.finish(&[], &[&[]], initial.len() + 1);
 }
 
 /// Model (LSCQ): the main thread `pop_blocking`s an empty unbounded queue while a thread
@@ -326,10 +308,10 @@ lscq_models! {
     ibr_lscq_pop_blocking_gets_an_appended_push => lscq_pop_blocking_gets_an_appended_push::<Ibr>();
     debra_lscq_pop_blocking_gets_an_appended_push =>
         lscq_pop_blocking_gets_an_appended_push::<Debra>();
-    ibr_lscq_close_races_an_appending_push => lscq_close_races_an_appending_push::<Ibr>();
-    debra_lscq_close_races_an_appending_push => lscq_close_races_an_appending_push::<Debra>();
-    ibr_lscq_push_races_close_and_drain => lscq_push_races_close_and_drain::<Ibr>();
-    debra_lscq_push_races_close_and_drain => lscq_push_races_close_and_drain::<Debra>();
+    ibr_lscq_close_races_an_appending_push => lscq_push_races_close_and_drain::<Ibr>(&[1]);
+    debra_lscq_close_races_an_appending_push => lscq_push_races_close_and_drain::<Debra>(&[1]);
+    ibr_lscq_push_races_close_and_drain => lscq_push_races_close_and_drain::<Ibr>(&[]);
+    debra_lscq_push_races_close_and_drain => lscq_push_races_close_and_drain::<Debra>(&[]);
     ibr_lscq_close_wakes_pop_blocking => lscq_close_wakes_pop_blocking::<Ibr>();
     debra_lscq_close_wakes_pop_blocking => lscq_close_wakes_pop_blocking::<Debra>();
 }

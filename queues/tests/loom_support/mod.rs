@@ -197,13 +197,13 @@ pub(crate) use models;
 /// execution (bounded, so not a spin loop: "Model exceeded maximum number of branches"
 /// otherwise showed up in some runs).
 macro_rules! lscq_models {
-    ($($name:ident => $model:ident::<$scheme:ty>();)*) => {
+    ($($name:ident => $model:ident::<$scheme:ty>($($arg:expr),*);)*) => {
         $(
             #[test]
             fn $name() {
                 let mut builder = loom::model::Builder::new();
                 builder.max_branches = 10_000;
-                builder.check(|| $model::<$scheme>());
+                builder.check(|| $model::<$scheme>($($arg),*));
             }
         )*
     };
