@@ -25,14 +25,42 @@ macro_rules! cfg_if_counting {
     };
 }
 
-cfg_if_counting! {
-    // The family's one sync facade (STYLE.md G4); only `Counting` uses atomics so far.
-    use ccol_atomics::sync;
+/// Applies the skip lists' availability condition to every item it wraps: a reclamation
+/// scheme (`ibr` or `debra`, which bring `alloc`) and pointer-sized CAS.
+macro_rules! cfg_if_skiplist {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                any(feature = "ibr", feature = "debra"),
+                any(target_has_atomic = "ptr", feature = "portable-atomic")
+            ))]
+            $item
+        )*
+    };
+}
 
+// The family's one sync facade (STYLE.md G4): `Counting` and the skip lists use atomics.
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+use ccol_atomics::sync;
+
+cfg_if_counting! {
     pub use comparator::Counting;
 }
 
 pub mod comparator;
+
+cfg_if_skiplist! {
+    #[cfg(feature = "std")]
+    extern crate std;
+
+    #[allow(unsafe_code, reason = "lock-free links and tailed nodes; every block has a SAFETY comment")]
+    pub mod skiplist;
+
+    pub use skiplist::{Occupied, PinnedMap, PinnedRange, SkipListMap};
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub use skiplist::{Entry, Range};
+}
 
 pub use comparator::{
     Comparator, CompareBorrowed, FnComparator, KeyComparator, KeyExtractor, Natural, Reverse,

@@ -68,3 +68,38 @@ pub(crate) unsafe fn take_node<N>(ptr: *mut N) -> N {
     // SAFETY: as in `free_node`.
     *unsafe { Box::from_raw(ptr) }
 }
+
+/// Allocates `layout` (a tailed node, `tailed.rs`) from the global allocator; allocation
+/// failure calls [`handle_alloc_error`](alloc::alloc::handle_alloc_error), as `Box::new` does.
+///
+/// # Safety
+///
+/// `layout` has a non-zero size.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this module is the one place nodes meet the global allocator"
+)]
+#[inline]
+pub(crate) unsafe fn alloc_layout(layout: core::alloc::Layout) -> core::ptr::NonNull<u8> {
+    // SAFETY: non-zero size (contract).
+    let raw = unsafe { alloc::alloc::alloc(layout) };
+    match core::ptr::NonNull::new(raw) {
+        Some(node) => node,
+        None => alloc::alloc::handle_alloc_error(layout),
+    }
+}
+
+/// Frees an allocation made by [`alloc_layout`].
+///
+/// # Safety
+///
+/// `ptr` came from `alloc_layout(layout)` with this `layout` and is freed only this once.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this module is the one place nodes meet the global allocator"
+)]
+#[inline]
+pub(crate) unsafe fn free_layout(ptr: *mut u8, layout: core::alloc::Layout) {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { alloc::alloc::dealloc(ptr, layout) };
+}

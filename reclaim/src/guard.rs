@@ -154,9 +154,21 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         }
         // SAFETY: `node` is a live node of this domain (contract), so its header is readable.
         let birth = unsafe { (*node).header.birth() };
-        // SAFETY: `drop_node::<T, R>` frees a node allocated as `Owned<T, R>` (contract),
+        // SAFETY: `drop_erased::<T, R>` frees a node allocated as `Owned<T, R>` (contract),
         // once, when the scheme decides nobody can reach it.
-        let entry = unsafe { Retired::new(node.cast(), Node::<T, R::Header>::drop_erased, birth) };
+        unsafe { self.retire_erased(node.cast(), Node::<T, R::Header>::drop_erased, birth) };
+    }
+
+    /// Retires an untyped node: `free(node)` runs once nobody can reach it.
+    ///
+    /// # Safety
+    ///
+    /// `node` is an unlinked node of this domain born at `birth`, retired once, and calling
+    /// `free(node)` once, on any thread, when no thread can reach it, is sound.
+    #[inline]
+    pub(crate) unsafe fn retire_erased(&self, node: *mut (), free: unsafe fn(*mut ()), birth: u64) {
+        // SAFETY: forwarded from this function's contract.
+        let entry = unsafe { Retired::new(node, free, birth) };
         self.push(entry);
     }
 

@@ -48,6 +48,7 @@ cfg_if_schemes! {
     pub mod guard;
     pub mod pointers;
     pub mod reclaim;
+    pub mod tailed;
 
     #[cfg(feature = "std")]
     mod thread_local;

@@ -310,6 +310,26 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
         }
     }
 
+    /// The `Shared` whose [`as_raw`](Self::as_raw) is `value` (tag 0): turns a value pointer a
+    /// structure kept (an iterator's cursor) back into a node pointer.
+    ///
+    /// # Safety
+    ///
+    /// `value` is null or came from `as_raw` of a `Shared<T, R>` of a node that is protected
+    /// for `'g` (by the guard `'g` borrows, or by one that outlives it).
+    #[must_use]
+    #[inline]
+    pub unsafe fn from_value_ptr(value: *const T) -> Self {
+        if value.is_null() {
+            return Self::null();
+        }
+        let offset = core::mem::offset_of!(Node<T, R::Header>, value);
+        // SAFETY: `value` points `offset` bytes into its node (contract), so stepping back
+        // stays inside the allocation and keeps its provenance.
+        let node = unsafe { value.cast::<u8>().sub(offset) }.cast::<Node<T, R::Header>>();
+        Self::from_tagged(TaggedPtr::new(node.cast_mut(), 0))
+    }
+
     /// A reference to the value, valid for `'g`.
     ///
     /// # Safety
@@ -450,6 +470,15 @@ impl<T, R: Reclaim> Atomic<T, R> {
         }
     }
 
+    /// A null link carrying the tag bits `tag` (masked to [`TAG_BITS`](Self::TAG_BITS)).
+    #[must_use]
+    pub fn null_tagged(tag: usize) -> Self {
+        Self {
+            inner: AtomicTaggedPtr::new(TaggedPtr::null().with_tag(tag)),
+            _owns: PhantomData,
+        }
+    }
+
     /// A link holding `value`.
     #[must_use]
     pub fn new(value: Owned<T, R>) -> Self {
@@ -489,6 +518,27 @@ impl<T, R: Reclaim> Atomic<T, R> {
     #[inline]
     pub fn is_null(&self, order: Ordering) -> bool {
         self.inner.load(order).is_null()
+    }
+
+    /// The value pointer the link holds (null if none; tag bits dropped), loaded with `order`
+    /// and without protection: for exclusive walks (a structure's `Drop`) and for tailed nodes
+    /// ([`tailed`](crate::tailed)), whose pointer keeps the allocation's provenance.
+    #[inline]
+    pub fn load_raw(&self, order: Ordering) -> *mut T {
+        let node = self.inner.load(order).ptr();
+        if node.is_null() {
+            ptr::null_mut()
+        } else {
+            // SAFETY: in-bounds projection of a non-null node pointer; no read happens.
+            unsafe { &raw mut (*node).value }
+        }
+    }
+
+    /// The link's tag bits (loaded with `order`); needs no guard, since nothing is
+    /// dereferenced.
+    #[inline]
+    pub fn tag(&self, order: Ordering) -> usize {
+        self.inner.load(order).tag()
     }
 
     /// Stores `new` (an `Owned` moves into the link).
