@@ -50,6 +50,7 @@ cfg_if_counting! {
 pub mod comparator;
 
 cfg_if_skiplist! {
+    extern crate alloc;
     #[cfg(feature = "std")]
     extern crate std;
 

@@ -1,7 +1,9 @@
 //! Sequential behaviour of `SkipListMap` against `BTreeMap`, on fixed scenarios and on a
 //! pseudo-random operation sequence (the proptest conformance suite covers more).
 
-use std::collections::BTreeMap;
+extern crate alloc;
+
+use alloc::collections::BTreeMap;
 
 use ccol_ordered::SkipListMap;
 use ccol_reclaim::{Debra, Ibr, Reclaim};
@@ -80,4 +82,7 @@ fn concurrent_inserts_and_removes_leave_a_consistent_map() {
     let keys: Vec<u64> = pin.iter().map(|(k, _)| *k).collect();
     assert!(keys.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(keys.len(), map.len());
+    drop(pin);
+    let mut map = map;
+    assert_eq!(map.check_structure(), Ok(keys.len()));
 }

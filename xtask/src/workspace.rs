@@ -133,20 +133,24 @@ pub(crate) const CRATES: &[Crate] = &[
         name: "ccol-ordered",
         dir: "ordered",
         library: true,
-        // The comparators need neither std nor an allocator; `Counting` (`stats`) needs
-        // pointer-sized atomics, native or from `portable-atomic`.
+        // The comparators need neither std nor an allocator; the skip lists need a scheme
+        // (`ibr`/`debra`, which bring `alloc`) and pointer-sized CAS, native or from
+        // `portable-atomic`. Without 64-bit atomics only the comparators compile.
         no_std: true,
-        features: &["std", "stats", "portable-atomic"],
-        // Nothing concurrent to model yet: the comparators share no state except `Counting`'s
-        // one Relaxed counter. The skip lists will bring `tests/loom.rs`.
-        loom: false,
+        features: &[
+            "std",
+            "alloc",
+            "ibr",
+            "debra",
+            "stats",
+            "portable-atomic",
+            "loom",
+        ],
+        loom: true,
         miri: true,
-        // No `unsafe` code (`#![deny(unsafe_code)]`), so neither the aliasing model nor the
-        // pointer width can change an outcome; the skip lists will turn these on.
-        miri_tree_borrows: false,
+        miri_tree_borrows: true,
         miri_32bit: false,
-        // Safe code only: the sanitizers could not find what the compiler already rules out.
-        san: false,
+        san: true,
         aarch64: true,
     },
     Crate {

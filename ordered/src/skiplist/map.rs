@@ -161,6 +161,19 @@ impl<K, V, C, R: Reclaim> SkipListMap<K, V, C, R> {
     }
 }
 
+impl<K, V, C: Comparator<K>, R: Reclaim> SkipListMap<K, V, C, R> {
+    /// Checks the skip list's structural invariants (for the crate's tests; exclusive access,
+    /// so nothing runs concurrently). Returns the number of entries.
+    ///
+    /// # Errors
+    ///
+    /// A description of the first broken invariant.
+    #[doc(hidden)]
+    pub fn check_structure(&mut self) -> Result<usize, alloc::string::String> {
+        self.list.check()
+    }
+}
+
 impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipListMap<K, V, C, R> {
     /// Removes every entry present when the call starts, one at a time (not atomic: entries
     /// inserted meanwhile may stay, readers may see a partly cleared map). Lock-free per entry.
