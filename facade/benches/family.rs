@@ -14,7 +14,8 @@
 //! Modules: [`registry`] (what a benchmark is; the API benchmark files use), [`harness`]
 //! (runner, repetitions, medians), [`load`] (background-load detection), [`cli`], [`output`]
 //! (tables, JSON lines, markdown), [`svg`] (plots). Benchmarks: [`ceilings`], [`primitives`],
-//! [`reclaim`], [`stack`], [`queue`].
+//! [`reclaim`], [`stack`], [`queue`], [`map`] (with [`map_memory`], which also holds the
+//! counting global allocator).
 //!
 //! # Noise on a shared machine
 //!
@@ -53,6 +54,12 @@ extern crate alloc;
 #[global_allocator]
 static GLOBAL: ccol::reclaim::allocation::MiMalloc = ccol::reclaim::allocation::MiMalloc;
 
+/// Otherwise, on glibc Linux, the system allocator with counters that the map `memory`
+/// workload switches on for its runs only (`family/map_memory.rs`).
+#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
+#[global_allocator]
+static GLOBAL: map_memory::Counting = map_memory::Counting;
+
 #[path = "family/ceilings.rs"]
 mod ceilings;
 #[path = "family/cli.rs"]
@@ -61,6 +68,10 @@ mod cli;
 mod harness;
 #[path = "family/load.rs"]
 mod load;
+#[path = "family/map.rs"]
+mod map;
+#[path = "family/map_memory.rs"]
+mod map_memory;
 #[path = "family/output.rs"]
 mod output;
 #[path = "family/primitives.rs"]
@@ -86,6 +97,7 @@ const GROUPS: &[fn(&mut registry::Registry)] = &[
     reclaim::register,
     stack::register,
     queue::register,
+    map::register,
 ];
 
 fn main() -> ExitCode {

@@ -12,7 +12,8 @@
 //! - [`backoff`]: truncated exponential backoff (from `ccol-backoff`).
 //! - `reclaim` (features `ibr`/`debra`): interval-based reclamation and DEBRA, with the
 //!   `ibr` and `debra` alias modules (from `ccol-reclaim`).
-//! - [`ordered`]: comparators for the ordered collections (from `ccol-ordered`).
+//! - [`ordered`]: `SkipListMap` and `SkipListSet` (lock-free skip list) and their
+//!   comparators (from `ccol-ordered`).
 //! - [`stack`]: `LockFreeStack` (Treiber with elimination) and `StaticStack` (from
 //!   `ccol-stack`).
 //! - [`queues`]: `StaticQueue`, `BoundedQueue` and `LockFreeQueue` (SCQ and LSCQ), closable,
@@ -100,6 +101,13 @@ macro_rules! scheme_aliases {
         pub type Shared<'g, T> = ccol_reclaim::Shared<'g, T, Scheme>;
         /// A lock-free stack with elimination backoff, reclaimed through this scheme.
         pub type LockFreeStack<T> = ccol_stack::LockFreeStack<T, Scheme>;
+        /// A lock-free ordered map (skip list) in `K`'s `Ord` order (or `C`'s), reclaimed
+        /// through this scheme.
+        pub type SkipListMap<K, V, C = ccol_ordered::Natural> =
+            ccol_ordered::SkipListMap<K, V, C, Scheme>;
+        /// A lock-free ordered set (skip list), reclaimed through this scheme.
+        pub type SkipListSet<T, C = ccol_ordered::Natural> =
+            ccol_ordered::SkipListSet<T, C, Scheme>;
         /// A lock-free FIFO queue (SCQ; bounded, or unbounded with segments reclaimed through
         /// this scheme). Needs 64-bit pointers.
         #[cfg(target_pointer_width = "64")]
@@ -133,8 +141,9 @@ pub type DefaultScheme = ccol_reclaim::Ibr;
 #[cfg(all(not(feature = "ibr"), feature = "debra", target_has_atomic = "64"))]
 pub type DefaultScheme = ccol_reclaim::Debra;
 
-/// Ordered collections: today their comparators (natural, reversed, closure and
-/// key-extraction orders, borrowed lookups, a total order for floats and, with `stats`, a
+/// Ordered collections: the lock-free skip-list map and set (`SkipListMap`, `SkipListSet`,
+/// generic over the reclamation scheme) and their comparators (natural, reversed, closure
+/// and key-extraction orders, borrowed lookups, a total order for floats and, with `stats`, a
 /// comparison counter).
 ///
 /// Everything in `ccol-ordered`; see its crate documentation.
@@ -142,6 +151,15 @@ pub mod ordered {
     #[doc(inline)]
     pub use ccol_ordered::*;
 }
+
+/// A lock-free ordered map (skip list), reclaimed through [`DefaultScheme`].
+#[cfg(all(any(feature = "ibr", feature = "debra"), target_has_atomic = "64"))]
+pub type SkipListMap<K, V, C = ccol_ordered::Natural> =
+    ccol_ordered::SkipListMap<K, V, C, DefaultScheme>;
+
+/// A lock-free ordered set (skip list), reclaimed through [`DefaultScheme`].
+#[cfg(all(any(feature = "ibr", feature = "debra"), target_has_atomic = "64"))]
+pub type SkipListSet<T, C = ccol_ordered::Natural> = ccol_ordered::SkipListSet<T, C, DefaultScheme>;
 
 /// Stacks: the lock-free Treiber stack with elimination backoff and the allocation-free
 /// static stack.

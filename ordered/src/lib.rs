@@ -25,22 +25,37 @@ macro_rules! cfg_if_counting {
     };
 }
 
-/// Applies the skip lists' availability condition to every item it wraps: a reclamation
-/// scheme (`ibr` or `debra`, which bring `alloc`) and pointer-sized CAS.
+/// Applies the skip lists' availability condition to every item it wraps: ccol-reclaim's
+/// (an allocator, a scheme, 64-bit atomics for its epochs).
 macro_rules! cfg_if_skiplist {
     ($($item:item)*) => {
         $(
             #[cfg(all(
-                any(feature = "ibr", feature = "debra"),
-                any(target_has_atomic = "ptr", feature = "portable-atomic")
+                feature = "alloc",
+                target_has_atomic = "64",
+                any(feature = "ibr", feature = "debra")
             ))]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(all(any(feature = "ibr", feature = "debra"), target_has_atomic = "64")))
+            )]
             $item
         )*
     };
 }
 
 // The family's one sync facade (STYLE.md G4): `Counting` and the skip lists use atomics.
-#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+#[cfg(any(
+    all(
+        feature = "stats",
+        any(target_has_atomic = "ptr", feature = "portable-atomic")
+    ),
+    all(
+        feature = "alloc",
+        target_has_atomic = "64",
+        any(feature = "ibr", feature = "debra")
+    )
+))]
 use ccol_atomics::sync;
 
 cfg_if_counting! {
@@ -57,10 +72,15 @@ cfg_if_skiplist! {
     #[allow(unsafe_code, reason = "lock-free links and tailed nodes; every block has a SAFETY comment")]
     pub mod skiplist;
 
-    pub use skiplist::{Occupied, PinnedMap, PinnedRange, SkipListMap};
+    pub use skiplist::{
+        Occupied, PinnedMap, PinnedRange, PinnedSet, SetRange, SkipListMap, SkipListSet,
+    };
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub use skiplist::{Entry, Range};
+    pub use skiplist::{Entry, Range, SetEntries, SetEntry};
+    #[cfg(feature = "stats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+    pub use skiplist::SkipListStats;
 }
 
 pub use comparator::{

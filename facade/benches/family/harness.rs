@@ -31,7 +31,7 @@ use ccol_arch::CachePadded;
 
 use crate::cli::Options;
 use crate::load;
-use crate::registry::{Bench, Ctx, Kind, Registry, Shot, Slot, Worker};
+use crate::registry::{Bench, Ctx, Footprint, Kind, Registry, Shot, Slot, Worker};
 
 /// Shortest window whose background load is judged (10 jiffies per CPU at 100 Hz).
 const MIN_JUDGED_WINDOW: Duration = Duration::from_millis(100);
@@ -61,6 +61,8 @@ pub(crate) struct Point {
     pub(crate) peak_pending: Option<[f64; 3]>,
     /// The most objects a repetition left unfreed (0 when everything was freed).
     pub(crate) unfreed: u64,
+    /// Field-wise medians of the footprints, for benchmarks that report one (map `memory`).
+    pub(crate) memory: Option<Footprint>,
     pub(crate) reps: usize,
     /// Median background cores over the kept repetitions.
     pub(crate) background: Option<f64>,
@@ -136,7 +138,9 @@ fn run_once(
     opts: &Options,
 ) -> Sample {
     let (shot, elapsed, before, after) = match &bench.kind {
-        Kind::Timed(setup) => run_timed(bench, setup(threads), threads, window),
+        Kind::Timed { work, setup } => {
+            run_timed(bench, setup(threads, opts.work(*work)), threads, window)
+        }
         Kind::OneShot { work, run, .. } => {
             let before = load::snapshot();
             let start = Instant::now();
@@ -243,6 +247,7 @@ fn run_timed(
         mops,
         peak_pending: None,
         unfreed: 0,
+        memory: None,
     };
     (shot, elapsed, before, after)
 }
@@ -255,6 +260,9 @@ fn summarize(bench: usize, threads: usize, samples: &[Sample], reruns: usize) ->
         .iter()
         .filter_map(|s| s.shot.peak_pending.map(|n| n as f64))
         .collect();
+    let footprints: Vec<Footprint> = samples.iter().filter_map(|s| s.shot.memory).collect();
+    let field_median =
+        |field: fn(&Footprint) -> f64| median(&footprints.iter().map(field).collect::<Vec<f64>>());
     let bg: Vec<f64> = samples.iter().filter_map(|s| s.background).collect();
     let [mops_median, min, max] = spread(&mops);
     Point {
@@ -265,6 +273,12 @@ fn summarize(bench: usize, threads: usize, samples: &[Sample], reruns: usize) ->
         max,
         peak_pending: (!pending.is_empty()).then(|| spread(&pending)),
         unfreed: samples.iter().map(|s| s.shot.unfreed).max().unwrap_or(0),
+        memory: (!footprints.is_empty()).then(|| Footprint {
+            bytes: field_median(|f| f.bytes),
+            requested: field_median(|f| f.requested),
+            allocs: field_median(|f| f.allocs),
+            peak: field_median(|f| f.peak),
+        }),
         reps: samples.len(),
         background: (!bg.is_empty()).then(|| median(&bg)),
         disturbed: samples.iter().filter(|s| s.disturbed).count(),

@@ -10,13 +10,18 @@
 //!
 //! A one-shot benchmark's table (reclaim `stall`) has the one thread count it ran at, and a
 //! `peak pending` column (median (min–max) objects retired but not yet freed); its plot is a bar
-//! chart of that count rather than a line plot.
+//! chart of that count rather than a line plot. A table whose rows report a footprint (map
+//! `memory`, one thread) has its Mops/s column (the insert rate) followed by the footprint
+//! columns: glibc footprint, requested bytes, live allocations and peak footprint, each per
+//! entry; its plot is a bar chart of the footprint.
 //!
 //! JSON lines follow DESIGN.md §4 exactly — `group`, `impl`, `workload`, `threads`, `mops` —
 //! plus optional fields: `min`, `max`, `reps`, `role`, `bg` (median background cores),
 //! `disturbed` (count, only when non-zero), `peak_pending` (median, for benchmarks that report
-//! it), `unfreed` (objects a repetition left unfreed, only when non-zero) and `note` (only when
-//! the benchmark has one).
+//! it), `unfreed` (objects a repetition left unfreed, only when non-zero), for benchmarks that
+//! report a footprint (map `memory`; medians) `bytes_per_entry` (glibc footprint),
+//! `requested_bytes_per_entry`, `allocs_per_entry` and `peak_bytes_per_entry`, and `note` (only
+//! when the benchmark has one).
 
 use core::fmt::Write as _;
 use std::fs;
@@ -58,6 +63,8 @@ struct Cell<'a> {
     threads: Vec<usize>,
     /// Whether the rows report a peak pending count (one-shot reclamation runs).
     pending: bool,
+    /// Whether the rows report a footprint per entry (map `memory`).
+    memory: bool,
     /// Benchmarks shown, in row order, with their points (one per thread count, or none).
     rows: Vec<(&'a Bench, Vec<Option<&'a Point>>)>,
     /// The reference row's name and its points, when there is one.
@@ -109,11 +116,16 @@ fn cells<'a>(registry: &'a Registry, points: &'a [Point], opts: &Options) -> Vec
             .iter()
             .flat_map(|(_, pts)| pts.iter().flatten())
             .any(|p| p.peak_pending.is_some());
+        let memory = rows
+            .iter()
+            .flat_map(|(_, pts)| pts.iter().flatten())
+            .any(|p| p.memory.is_some());
         out.push(Cell {
             group,
             workload,
             threads,
             pending,
+            memory,
             rows,
             reference,
         });
@@ -164,6 +176,26 @@ fn pending_text(p: Option<&Point>) -> String {
         .unwrap_or_else(|| "—".to_owned())
 }
 
+/// The footprint columns' header names, in [`memory_texts`] order.
+const MEMORY_COLUMNS: [&str; 4] = [
+    "footprint (B/entry)",
+    "requested (B/entry)",
+    "allocations (per entry)",
+    "peak footprint (B/entry)",
+];
+
+fn memory_texts(p: Option<&Point>) -> [String; 4] {
+    match p.and_then(|p| p.memory) {
+        Some(m) => [
+            format!("{:.1}", m.bytes),
+            format!("{:.1}", m.requested),
+            format!("{:.3}", m.allocs),
+            format!("{:.1}", m.peak),
+        ],
+        None => core::array::from_fn(|_| "—".to_owned()),
+    }
+}
+
 fn ratio_text(row: &[Option<&Point>], reference: &[Option<&Point>]) -> String {
     let parts: Vec<String> = row
         .iter()
@@ -187,6 +219,9 @@ fn table_strings(cell: &Cell<'_>) -> (Vec<String>, Vec<Vec<String>>) {
                 .map(|t| format!("peak pending ({t} thr)")),
         );
     }
+    if cell.memory {
+        header.extend(MEMORY_COLUMNS.iter().map(|c| (*c).to_owned()));
+    }
     if let Some((name, _)) = &cell.reference {
         let ts: Vec<String> = cell.threads.iter().map(ToString::to_string).collect();
         header.push(format!("÷ {name} ({} thr)", ts.join("/")));
@@ -199,6 +234,10 @@ fn table_strings(cell: &Cell<'_>) -> (Vec<String>, Vec<Vec<String>>) {
             line.extend(pts.iter().map(|p| cell_text(*p, b.unavailable.is_some())));
             if cell.pending {
                 line.extend(pts.iter().map(|p| pending_text(*p)));
+            }
+            if cell.memory {
+                // One-shot tables have one thread column, so one point per row.
+                line.extend(memory_texts(pts.iter().flatten().next().copied()));
             }
             if let Some((_, reference)) = &cell.reference {
                 line.push(ratio_text(pts, reference));
@@ -276,8 +315,9 @@ pub(crate) fn markdown(registry: &Registry, points: &[Point], opts: &Options) ->
     let _ = writeln!(
         s,
         "- cells: median Mops/s (min–max) over the repetitions (peak pending: objects retired \
-         but not yet freed); † = a repetition stayed disturbed by background load; ratio \
-         columns divide by the named reference at the same thread count\n"
+         but not yet freed; footprint columns: medians per entry, glibc footprint = \
+         malloc_usable_size + 8 per live allocation); † = a repetition stayed disturbed by \
+         background load; ratio columns divide by the named reference at the same thread count\n"
     );
     for cell in cells(registry, points, opts) {
         let (header, body) = table_strings(&cell);
@@ -332,6 +372,17 @@ pub(crate) fn json_lines(registry: &Registry, points: &[Point]) -> String {
         }
         if p.unfreed > 0 {
             let _ = write!(s, ", \"unfreed\": {}", p.unfreed);
+        }
+        if let Some(m) = p.memory {
+            let _ = write!(
+                s,
+                ", \"bytes_per_entry\": {}, \"requested_bytes_per_entry\": {}, \
+                 \"allocs_per_entry\": {}, \"peak_bytes_per_entry\": {}",
+                json_num(m.bytes),
+                json_num(m.requested),
+                json_num(m.allocs),
+                json_num(m.peak)
+            );
         }
         if let Some(note) = &b.note {
             let _ = write!(s, ", \"note\": {}", json_str(note));
@@ -417,7 +468,9 @@ pub(crate) fn write_files(
             .collect();
         let title = format!("{} / {}", cell.group, cell.workload);
         let svg = if cell.pending {
-            crate::svg::pending_bars(&title, &series)
+            crate::svg::bars(&title, &series, crate::svg::Bars::Pending)
+        } else if cell.memory {
+            crate::svg::bars(&title, &series, crate::svg::Bars::Footprint)
         } else {
             crate::svg::plot(&title, &cell.threads, &series)
         };

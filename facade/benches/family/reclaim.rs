@@ -296,6 +296,7 @@ fn stalled_run<S: Stalled>(retirements: u64) -> Shot {
             mops: retirements as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6,
             peak_pending: Some(peak),
             unfreed: retirements.saturating_sub(freed()),
+            memory: None,
         }
     })
 }

@@ -16,6 +16,11 @@
 //! }));
 //! ```
 //!
+//! A timed benchmark whose state is expensive to build may scale it with the run's mode,
+//! [`Bench::scaled`]: its setup also receives an amount of *work* (map `*-1m`: the key range),
+//! the full amount except in smoke and test runs (`Options::work`), so that CI's smoke step does
+//! not prefill half a million keys per map.
+//!
 //! A workload that is a fixed amount of work rather than a throughput loop (reclaim `stall`:
 //! one writer retires a million nodes while a reader stays pinned) is a *one-shot* benchmark,
 //! [`Bench::one_shot`]: each repetition calls its closure once with the amount of work to do
@@ -141,9 +146,11 @@ impl<'a> Ctx<'a> {
 /// The closure each thread runs; see the module docs.
 pub(crate) type Worker = Box<dyn Fn(&Ctx<'_>) -> Measured + Sync>;
 
-type Setup = Box<dyn Fn(usize) -> Worker>;
+/// `setup(threads, work)`: builds one repetition's state and returns its worker.
+type Setup = Box<dyn Fn(usize, u64) -> Worker>;
 
-/// What one repetition reports: a timed loop yields `mops` only; a one-shot run all three.
+/// What one repetition reports: a timed loop yields `mops` only; a one-shot run may report
+/// the other fields.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Shot {
     /// Millions of the workload's operations per second, over the part the workload times.
@@ -152,12 +159,30 @@ pub(crate) struct Shot {
     pub(crate) peak_pending: Option<u64>,
     /// Objects still not freed when the run ended, after its bounded clean-up (should be 0).
     pub(crate) unfreed: u64,
+    /// Allocator footprint per entry of a structure built by the run (map `memory`).
+    pub(crate) memory: Option<Footprint>,
+}
+
+/// Heap use of a structure per entry it holds, as a counting global allocator saw it
+/// (`family/map_memory.rs`). All fields are bytes or counts divided by the entry count.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Footprint {
+    /// glibc footprint: Σ (`malloc_usable_size` + 8) over live allocations (JSON
+    /// `bytes_per_entry`).
+    pub(crate) bytes: f64,
+    /// Bytes the structure asked the allocator for (JSON `requested_bytes_per_entry`).
+    pub(crate) requested: f64,
+    /// Live allocations (JSON `allocs_per_entry`).
+    pub(crate) allocs: f64,
+    /// The highest footprint seen while the entries went in (JSON `peak_bytes_per_entry`).
+    pub(crate) peak: f64,
 }
 
 /// How a benchmark runs one repetition.
 pub(crate) enum Kind {
-    /// `setup(threads)` builds the workers of a fixed-duration loop (module docs).
-    Timed(Setup),
+    /// `setup(threads, work)` builds the workers of a fixed-duration loop (module docs); `work`
+    /// is `Options::work(work)` (0 for a benchmark that does not scale).
+    Timed { work: u64, setup: Setup },
     /// One call of `run(work)` on the coordinator thread (which may spawn threads itself).
     OneShot {
         /// The thread count the run uses: the point's only column.
@@ -221,9 +246,38 @@ impl Bench {
             note: None,
             unavailable: None,
             reference: false,
-            kind: Kind::Timed(Box::new(move |threads| -> Worker {
-                Box::new(setup(threads))
-            })),
+            kind: Kind::Timed {
+                work: 0,
+                setup: Box::new(move |threads, _work| -> Worker { Box::new(setup(threads)) }),
+            },
+        }
+    }
+
+    /// A timed benchmark whose setup also gets the amount of work to build for: `full_work`,
+    /// scaled down in smoke and test runs (module docs).
+    pub(crate) fn scaled<W>(
+        group: &'static str,
+        name: &'static str,
+        workload: &'static str,
+        role: Role,
+        full_work: u64,
+        setup: impl Fn(usize, u64) -> W + 'static,
+    ) -> Self
+    where
+        W: Fn(&Ctx<'_>) -> Measured + Sync + 'static,
+    {
+        Bench {
+            group,
+            name,
+            workload,
+            role,
+            note: None,
+            unavailable: None,
+            reference: false,
+            kind: Kind::Timed {
+                work: full_work,
+                setup: Box::new(move |threads, work| -> Worker { Box::new(setup(threads, work)) }),
+            },
         }
     }
 
@@ -281,7 +335,7 @@ impl Bench {
     /// The thread counts this benchmark runs at: the run's (`requested`), or a one-shot's own.
     pub(crate) fn thread_counts(&self, requested: &[usize]) -> Vec<usize> {
         match self.kind {
-            Kind::Timed(_) => requested.to_vec(),
+            Kind::Timed { .. } => requested.to_vec(),
             Kind::OneShot { threads, .. } => vec![threads],
         }
     }

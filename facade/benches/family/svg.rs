@@ -5,9 +5,10 @@
 //! true. Each point is the median with a min–max bar. Ceilings are dashed black, ours are thick,
 //! peers thin, baselines dotted. Every string is XML-escaped.
 //!
-//! Tables with a peak pending count (one-shot reclamation runs, one thread count) get a
-//! horizontal bar chart of that count instead, on a log₁₀ axis since it spans 1 to 10⁶; each
-//! bar carries its min–max whisker and is labelled with the count and the Mops/s.
+//! One-shot tables (one thread count) get a horizontal bar chart instead ([`bars`]): of the
+//! peak pending count (reclaim `stall`) on a log₁₀ axis since it spans 1 to 10⁶, each bar with
+//! its min–max whisker; or of the footprint per entry (map `memory`) on a linear axis from 0.
+//! Each bar is labelled with its value and the Mops/s.
 
 use core::fmt::Write as _;
 
@@ -190,15 +191,53 @@ pub(crate) fn plot(title: &str, threads: &[usize], series: &[Series<'_>]) -> Str
 /// Height of one bar's row.
 const BAR_ROW: f64 = 30.0;
 
-/// The SVG document for a table whose rows report a peak pending count (one point per series).
-pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
+/// What a bar chart shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bars {
+    /// The peak pending count, on a log₁₀ axis, with min–max whiskers.
+    Pending,
+    /// The glibc footprint per entry (medians), on a linear axis from 0.
+    Footprint,
+}
+
+impl Bars {
+    /// `[median, min, max]` of the charted quantity.
+    fn value(self, p: &Point) -> [f64; 3] {
+        match self {
+            Bars::Pending => p.peak_pending.unwrap_or([0.0; 3]),
+            Bars::Footprint => [p.memory.map_or(0.0, |m| m.bytes); 3],
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Bars::Pending => "pending",
+            Bars::Footprint => "B/entry",
+        }
+    }
+
+    fn axis_label(self) -> &'static str {
+        match self {
+            Bars::Pending => "peak pending objects (log scale; median, min–max)",
+            Bars::Footprint => "glibc footprint per entry, bytes (malloc_usable_size + 8; median)",
+        }
+    }
+}
+
+/// The SVG document for a one-shot table (one point per series), charting `what`.
+pub(crate) fn bars(title: &str, series: &[Series<'_>], what: Bars) -> String {
     let rows: Vec<(&Series<'_>, &Point)> = series
         .iter()
         .filter_map(|l| l.points.iter().flatten().next().map(|p| (l, *p)))
         .collect();
     let label = |p: &Point| {
-        let count = p.peak_pending.map_or(0.0, |[median, ..]| median);
-        format!("{} pending · {} Mops/s", sig3(count), sig3(p.median))
+        let [value, ..] = what.value(p);
+        format!(
+            "{} {} · {} Mops/s",
+            sig3(value),
+            what.unit(),
+            sig3(p.median)
+        )
     };
     let widest = |texts: &mut dyn Iterator<Item = usize>| {
         // Precision: label lengths are small.
@@ -209,15 +248,30 @@ pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
         .map(|(l, _)| l.name.len() + l.role.as_str().len() + 3);
     let left = widest(names);
     let right = widest(&mut rows.iter().map(|(_, p)| label(p).chars().count()));
-    let counts = rows.iter().filter_map(|(_, p)| p.peak_pending);
-    let top = counts.map(|[_, _, max]| max).fold(1.0, f64::max);
-    // Whole decades, at least one: the axis runs from 10^0 to 10^decades objects.
+    let top = rows
+        .iter()
+        .map(|(_, p)| what.value(p)[2])
+        .fold(1.0, f64::max);
+    // Log axis: whole decades, at least one (10^0 to 10^decades). Linear axis: 0 to a round
+    // number.
     let decades = top.log10().ceil().max(1.0);
+    let (linear_top, linear_step) = nice_axis(top);
     // Precision: a handful of rows.
     let plot_h = BAR_ROW * rows.len().max(1) as f64;
     let width = left + PLOT_W + right;
     let height = TOP + plot_h + BOTTOM;
-    let x_of = |v: f64| left + PLOT_W * v.max(1.0).log10() / decades;
+    let x_of = |v: f64| match what {
+        Bars::Pending => left + PLOT_W * v.max(1.0).log10() / decades,
+        Bars::Footprint => left + PLOT_W * v.max(0.0) / linear_top,
+    };
+    let ticks: Vec<f64> = match what {
+        // Precision: at most a dozen ticks.
+        Bars::Pending => (0..=decades as u32).map(|k| 10f64.powi(k as i32)).collect(),
+        Bars::Footprint => (0..)
+            .map(|k| f64::from(k) * linear_step)
+            .take_while(|t| *t <= linear_top * (1.0 + 1e-9))
+            .collect(),
+    };
 
     let mut s = String::new();
     let _ = writeln!(
@@ -231,17 +285,14 @@ pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
         left + PLOT_W / 2.0,
         escape(title)
     );
-    let mut k = 0.0;
-    while k <= decades {
-        let x = x_of(10f64.powf(k));
+    for tick in ticks {
+        let x = x_of(tick);
         let _ = writeln!(
             s,
-            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{tick}</text>"##,
             TOP + plot_h,
             TOP + plot_h + 18.0,
-            10f64.powf(k)
         );
-        k += 1.0;
     }
     let _ = writeln!(
         s,
@@ -249,9 +300,10 @@ pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">peak pending objects (log scale; median, min–max)</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
         left + PLOT_W / 2.0,
-        height - 10.0
+        height - 10.0,
+        what.axis_label()
     );
     let mut colour_index = 0;
     for (i, (line, p)) in rows.iter().enumerate() {
@@ -263,7 +315,7 @@ pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
         };
         // Precision: a handful of rows.
         let y = TOP + BAR_ROW * i as f64;
-        let [median, min, max] = p.peak_pending.unwrap_or([0.0; 3]);
+        let [median, min, max] = what.value(p);
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{} ({})</text>"#,
@@ -274,11 +326,12 @@ pub(crate) fn pending_bars(title: &str, series: &[Series<'_>]) -> String {
         );
         let _ = writeln!(
             s,
-            r#"<rect x="{left}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{}: peak pending {} ({}–{}), {} Mops/s</title></rect>"#,
+            r#"<rect x="{left}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{}: {} {} ({}–{}), {} Mops/s</title></rect>"#,
             y + 6.0,
             x_of(median) - left,
             BAR_ROW - 12.0,
             escape(line.name),
+            what.unit(),
             sig3(median),
             sig3(min),
             sig3(max),

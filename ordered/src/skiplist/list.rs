@@ -52,6 +52,7 @@ use ccol_reclaim::{Domain, Guard, Reclaim, Shared};
 
 use super::{
     height::Heights,
+    stats::{Stats, stat},
     node::{self, DONE, Link, MARK, MAX_HEIGHT, Node},
 };
 use crate::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
@@ -80,6 +81,12 @@ pub(crate) struct SkipList<K, V, C, R: Reclaim> {
     /// removal's (Relaxed; a hint under concurrency, exact when quiescent).
     len: CachePadded<AtomicIsize>,
     heights: Heights,
+    /// Counters (`stats` feature; empty otherwise).
+    #[cfg_attr(
+        any(not(feature = "stats"), ccol_loom),
+        allow(dead_code, reason = "read only by `stats()`")
+    )]
+    pub(crate) stats: Stats,
     pub(crate) comparator: C,
     /// Declared last: dropped after the map's `Drop` freed the linked nodes.
     pub(crate) domain: Domain<R>,
@@ -100,6 +107,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             levels: AtomicUsize::new(1),
             len: CachePadded::new(AtomicIsize::new(0)),
             heights: Heights::new(),
+            stats: Stats::default(),
             comparator,
             domain: Domain::new(),
         }
@@ -143,6 +151,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         min_levels: usize,
         guard: &'g Guard<'_, R>,
     ) -> Position<'g, K, V, R> {
+        stat!(self.stats => traversals);
         'retry: loop {
             let top = self.levels(min_levels);
             let mut pos = Position {
@@ -158,6 +167,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 let mut word = pred_link.load(guard);
                 if word.tag() & MARK != 0 {
                     // The predecessor is being removed: its links are frozen.
+                    stat!(self.stats => retries);
                     continue 'retry;
                 }
                 loop {
@@ -181,12 +191,18 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                             guard,
                         ) {
                             Ok(_) => {
+                                stat!(self.stats => unlinks);
                                 word = snipped;
                                 continue;
                             }
-                            Err(_) => continue 'retry,
+                            Err(_) => {
+                                stat!(self.stats => cas_failures);
+                                stat!(self.stats => retries);
+                                continue 'retry;
+                            }
                         }
                     }
+                    stat!(self.stats => traversed);
                     // SAFETY: `curr` is live under the guard.
                     if advance(&unsafe { node::entry(curr) }.key) {
                         // SAFETY: as above.
@@ -216,6 +232,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         cmp: &impl Fn(&K) -> Cmp,
         guard: &'g Guard<'_, R>,
     ) -> Found<'g, K, V, R> {
+        stat!(self.stats => traversals);
         let mut pred = self.head_tower();
         for level in (0..self.levels(1)).rev() {
             // SAFETY: the head or a node reached at a level ≥ this one.
@@ -223,6 +240,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             while !curr.is_null() {
                 // SAFETY: `curr` is live under the guard and linked at `level`.
                 let next = unsafe { node::link(curr, level) }.load(guard);
+                stat!(self.stats => traversed);
                 if next.tag() & MARK != 0 {
                     curr = next.with_tag(0);
                     continue;
@@ -268,6 +286,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     /// A fresh, unpublished node with a random height; raises the level hint to it.
     pub(crate) fn new_node<'g>(&self, key: K, value: V, guard: &'g Guard<'_, R>) -> NodeRef<'g, K, V, R> {
         let height = self.heights.next();
+        stat!(self.stats => heights[height - 1]);
         // Relaxed: a hint; this thread's own later reads see it (coherence).
         self.levels.fetch_max(height, Ordering::Relaxed);
         node::alloc(key, value, height, guard)
@@ -296,6 +315,8 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         if linked {
             // Relaxed: a counter.
             self.len.fetch_add(1, Ordering::Relaxed);
+        } else {
+            stat!(self.stats => cas_failures);
         }
         linked
     }
@@ -333,7 +354,10 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 guard,
             ) {
                 Ok(_) => return Some(word.tag() & DONE != 0),
-                Err(err) => word = err.current,
+                Err(err) => {
+                    stat!(self.stats => cas_failures);
+                    word = err.current;
+                }
             }
         }
     }
@@ -442,6 +466,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 {
                     break;
                 }
+                stat!(self.stats => cas_failures);
                 // SAFETY: every node has a level 0.
                 if unsafe { node::link(new, 0) }.tag(Ordering::Acquire) & MARK != 0 {
                     break 'levels;
@@ -519,10 +544,14 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                         // AcqRel: as in `find`.
                         match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
                             Ok(_) => {
+                                stat!(self.stats => unlinks);
                                 word = snipped;
                                 continue;
                             }
-                            Err(_) => continue 'retry,
+                            Err(_) => {
+                                stat!(self.stats => cas_failures);
+                                continue 'retry;
+                            }
                         }
                     }
                     // SAFETY: as above.

@@ -52,8 +52,12 @@ use crate::comparator::{CompareBorrowed, Comparator, Natural};
 ///
 /// let map: SkipListMap<u32, &str, _, Ibr> = SkipListMap::new();
 /// std::thread::scope(|s| {
-///     s.spawn(|| map.insert(2, "two"));
-///     s.spawn(|| map.insert(1, "one"));
+///     s.spawn(|| {
+///         map.insert(2, "two");
+///     });
+///     s.spawn(|| {
+///         map.insert(1, "one");
+///     });
 /// });
 /// let pin = map.pin();
 /// assert_eq!(pin.get(&1), Some(&"one"));
@@ -158,6 +162,15 @@ impl<K, V, C, R: Reclaim> SkipListMap<K, V, C, R> {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The map's counters (`stats` feature): level histogram, CAS failures, retries, helping
+    /// unlinks, nodes traversed.
+    #[cfg(feature = "stats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+    #[must_use]
+    pub fn stats(&self) -> super::SkipListStats {
+        self.list.stats.snapshot()
     }
 }
 

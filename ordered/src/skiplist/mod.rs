@@ -12,12 +12,21 @@ mod map;
 pub(crate) mod node;
 pub(crate) mod ops;
 mod pinned;
+mod set;
+mod stats;
 
 #[cfg(feature = "std")]
-mod entry;
+pub(crate) mod entry;
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use entry::{Entry, Range};
 pub use map::SkipListMap;
 pub use pinned::{Occupied, PinnedMap, PinnedRange};
+pub use set::{PinnedSet, SetRange, SkipListSet};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use set::{SetEntries, SetEntry};
+#[cfg(feature = "stats")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
+pub use stats::SkipListStats;

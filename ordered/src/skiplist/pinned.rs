@@ -117,16 +117,16 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> PinnedMap<'_, K, V, C, R> {
         }
     }
 
-    /// Inserts `key → value` only if `key` is absent. `Ok(value)` is the inserted entry's
-    /// value; `Err` holds the present entry and hands the pair back. Lock-free.
+    /// Inserts `key → value` only if `key` is absent. `Ok` is the inserted entry; `Err`
+    /// holds the present entry and hands the pair back. Lock-free.
     ///
     /// # Errors
     ///
     /// [`Occupied`] when the key is present.
-    pub fn try_insert(&self, key: K, value: V) -> Result<&V, Occupied<'_, K, V>> {
+    pub fn try_insert(&self, key: K, value: V) -> Result<(&K, &V), Occupied<'_, K, V>> {
         match self.map.list.insert_with(key, Given(value), OnPresent::Keep, &self.guard) {
             // SAFETY: protected by the pin's guard.
-            Inserted::Linked { new, .. } => Ok(unsafe { pair(new) }.1),
+            Inserted::Linked { new, .. } => Ok(unsafe { pair(new) }),
             Inserted::Kept { existing, key, value } => {
                 // SAFETY: as above.
                 let (k, v) = unsafe { pair(existing) };
