@@ -163,7 +163,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             let mut pred_node = None;
             for level in (0..top).rev() {
                 // SAFETY: `pred` is the head or a node reached at a level ≥ this one.
-                let pred_link = unsafe { Self::at(pred, level) };
+                let mut pred_link = unsafe { Self::at(pred, level) };
                 let mut word = pred_link.load(guard);
                 if word.tag() & MARK != 0 {
                     // The predecessor is being removed: its links are frozen.
@@ -207,6 +207,8 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                     if advance(&unsafe { node::entry(curr) }.key) {
                         // SAFETY: as above.
                         pred = unsafe { node::tower(curr) };
+                        // SAFETY: `curr` is linked at `level`, so its tower is that tall.
+                        pred_link = unsafe { Self::at(pred, level) };
                         pred_node = Some(curr);
                         word = next;
                     } else {
@@ -234,10 +236,13 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     ) -> Found<'g, K, V, R> {
         stat!(self.stats => traversals);
         let mut pred = self.head_tower();
+        // The node that ended the level above (known to sort after the probe): meeting it
+        // again below ends this level without loading or comparing anything.
+        let mut stop: NodeRef<'g, K, V, R> = Shared::null();
         for level in (0..self.levels(1)).rev() {
             // SAFETY: the head or a node reached at a level ≥ this one.
             let mut curr = unsafe { Self::at(pred, level) }.load(guard).with_tag(0);
-            while !curr.is_null() {
+            while !curr.is_null() && curr != stop {
                 // SAFETY: `curr` is live under the guard and linked at `level`.
                 let next = unsafe { node::link(curr, level) }.load(guard);
                 stat!(self.stats => traversed);
@@ -262,10 +267,14 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                         if bottom.tag(Ordering::Acquire) & MARK == 0 {
                             return Found::Present(curr);
                         }
-                        // Removed meanwhile: a replacement may follow at level 0.
+                        // Removed meanwhile: a replacement may follow at level 0, so this
+                        // node must not end the levels below.
                         break;
                     }
-                    Cmp::Greater => break,
+                    Cmp::Greater => {
+                        stop = curr;
+                        break;
+                    }
                 }
             }
         }

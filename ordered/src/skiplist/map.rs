@@ -28,8 +28,8 @@ use crate::comparator::{CompareBorrowed, Comparator, Natural};
 /// - Every operation is **lock-free** (a thread retries only because another one's CAS
 ///   succeeded); none is wait-free. Reads never write, except navigation and `first`/`last`,
 ///   which unlink removed nodes they meet (helping).
-/// - One allocation per entry: key, value and a tower of 1–16 links (`16 + 8·h` bytes for
-///   `u64 → u64`, h = 1 for three entries in four, plus IBR's 8-byte header). Removed and
+/// - One allocation per entry: key, value and a tower of 1–24 links (`16 + 8·h` bytes for
+///   `u64 → u64`, h = 1 for half the entries, 2 on average, plus IBR's 8-byte header). Removed and
 ///   replaced entries are freed by the scheme once no guard can see them; under IBR a
 ///   stalled thread keeps a bounded number of them, under DEBRA all of those removed since it
 ///   pinned. Dropping the map frees everything.

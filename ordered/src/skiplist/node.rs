@@ -13,7 +13,7 @@
 //!   handshake in [`list`](super::list)).
 //!
 //! A `u64 → u64` node is `16 + 8·height` bytes (plus IBR's 8-byte birth epoch); with
-//! p = 1/4 three nodes in four have height 1.
+//! p = 1/2 half the nodes have height 1.
 
 use core::{alloc::Layout, mem, ptr};
 
@@ -21,8 +21,9 @@ use ccol_reclaim::{Atomic, Guard, Reclaim, Shared, tailed};
 
 use crate::sync::atomic::Ordering;
 
-/// The tallest tower: 4^16 ≈ 4.3·10^9 entries before a level is expected to be crowded.
-pub(crate) const MAX_HEIGHT: usize = 16;
+/// The tallest tower: 2^24 ≈ 1.7·10^7 entries before the top level is expected to hold more
+/// than a node or two (beyond that, searches slow down gradually; nothing breaks).
+pub(crate) const MAX_HEIGHT: usize = 24;
 
 /// Tag bit: the link is frozen; on `tower[0]`, the node is logically removed.
 pub(crate) const MARK: usize = 1;

@@ -94,7 +94,7 @@ impl Stats {
 #[non_exhaustive]
 pub struct SkipListStats {
     /// Nodes allocated so far by height: `level_histogram[h − 1]` nodes had height `h`
-    /// (expected: three quarters at 1, each next level a quarter of the previous).
+    /// (expected: half at 1, each next level half the previous).
     pub level_histogram: [u64; MAX_HEIGHT],
     /// Failed compare-and-swaps on links (contention).
     pub cas_failures: u64,
