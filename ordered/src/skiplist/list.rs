@@ -52,6 +52,7 @@ use ccol_reclaim::{Domain, Guard, Reclaim, Shared};
 
 use super::{
     height::Heights,
+    unwind::OnUnwind,
     stats::{Stats, stat},
     node::{self, DONE, Link, MARK, MAX_HEIGHT, Node},
 };
@@ -119,8 +120,13 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         usize::try_from(self.len.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
-    fn head_tower(&self) -> *const Link<K, V, R> {
+    pub(crate) fn head_tower(&self) -> *const Link<K, V, R> {
         self.head.as_ptr()
+    }
+
+    /// The head's link at `level` (exclusive walks: `check`, `Drop`).
+    pub(crate) fn head_link(&self, level: usize) -> &Link<K, V, R> {
+        &self.head[level]
     }
 
     /// Levels to search: the hint, and at least `min`.
@@ -137,7 +143,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     /// `tower` is the head's or a live node's (kept by the guard) with more than `level`
     /// links.
     #[inline]
-    unsafe fn at<'a>(tower: *const Link<K, V, R>, level: usize) -> &'a Link<K, V, R> {
+    pub(crate) unsafe fn at<'a>(tower: *const Link<K, V, R>, level: usize) -> &'a Link<K, V, R> {
         // SAFETY: forwarded from the contract.
         unsafe { &*tower.add(level) }
     }
@@ -287,7 +293,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     ///
     /// `node` is live under the guard.
     #[inline]
-    unsafe fn height(node: NodeRef<'_, K, V, R>) -> usize {
+    pub(crate) unsafe fn height(node: NodeRef<'_, K, V, R>) -> usize {
         // SAFETY: forwarded.
         unsafe { node::height_of(node::tower(node)) }
     }
@@ -441,6 +447,9 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         let height = unsafe { Self::height(new) };
         // SAFETY: as above.
         let key = &unsafe { node::entry(new) }.key;
+        // If the comparator panics in a `find` below, the node must still get its `DONE`
+        // (and be retired if it was removed meanwhile), or it would leak.
+        let unwinding = OnUnwind::new(|| self.finish_insert_unwinding(new, guard));
         'levels: for level in 1..height {
             // SAFETY: `level < height`.
             let own = unsafe { node::link(new, level) };
@@ -483,13 +492,19 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 pos = self.find(&|k| cmp(k, key) == Cmp::Less, height, guard);
             }
         }
-        // SAFETY: every node has a level 0.
-        let bottom = unsafe { node::link(new, 0) };
-        // AcqRel: pairs with a remover's level-0 mark (whoever comes second cleans up).
-        let before = bottom.fetch_or_tag(DONE, Ordering::AcqRel, guard);
-        if before.tag() & MARK != 0 {
+        unwinding.disarm();
+        if self.set_done(new, guard) {
             self.unlink_and_retire(new, guard, cmp);
         }
+    }
+
+    /// Records `DONE` on `node`; whether it was already removed (the caller retires it).
+    pub(crate) fn set_done(&self, node: NodeRef<'_, K, V, R>, guard: &Guard<'_, R>) -> bool {
+        // SAFETY: every node has a level 0; `node` is live under the guard.
+        let bottom = unsafe { node::link(node, 0) };
+        // AcqRel: pairs with a remover's level-0 mark (whoever comes second cleans up).
+        let before = bottom.fetch_or_tag(DONE, Ordering::AcqRel, guard);
+        before.tag() & MARK != 0
     }
 
     /// After a winning level-0 mark (or replacement) of `node`: unlinks it everywhere, and
@@ -516,7 +531,9 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         K: Send,
         V: Send,
     {
+        let unwinding = OnUnwind::new(|| self.unlink_by_identity_and_retire(node, guard));
         self.unlink(node, guard, cmp);
+        unwinding.disarm();
         // SAFETY: the node is marked at every level and its inserter is done, so the pass
         // above unlinked it for good (module docs); exactly one thread gets here per node
         // (the second of MARK and DONE). `free` drops the key and value (Send) on any thread.
@@ -621,64 +638,5 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         for link in &self.head {
             link.store(Shared::null(), Ordering::Relaxed);
         }
-    }
-}
-
-impl<K, V, C: crate::comparator::Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
-    /// Checks the structure with exclusive access (tests): level 0 strictly increasing with no
-    /// marked node; every level non-decreasing; every unmarked link at level `i ≥ 1` leads to a
-    /// node that is live and linked at level `i − 1`; the counter matches. Returns the number
-    /// of entries.
-    ///
-    /// # Errors
-    ///
-    /// A description of the first broken invariant.
-    pub(crate) fn check(&mut self) -> Result<usize, alloc::string::String> {
-        use alloc::{collections::BTreeSet, format};
-        let mut below: BTreeSet<usize> = BTreeSet::new();
-        let mut count = 0;
-        for level in 0..MAX_HEIGHT {
-            let mut here = BTreeSet::new();
-            // Relaxed: exclusive access.
-            let mut curr = self.head[level].load_raw(Ordering::Relaxed);
-            let mut prev: Option<*mut Node<K, V>> = None;
-            while !curr.is_null() {
-                // SAFETY: exclusive access; every linked node is live.
-                let (link, node) = unsafe {
-                    let first = node::tower_of_value::<K, V, R>(curr);
-                    (&*first.add(level), &*curr)
-                };
-                // Relaxed: exclusive access.
-                let marked = link.tag(Ordering::Relaxed) & MARK != 0;
-                if let Some(prev) = prev {
-                    // SAFETY: as above.
-                    let order = self.comparator.compare(unsafe { &(*prev).key }, &node.key);
-                    let ok = if level == 0 { order == Cmp::Less } else { order != Cmp::Greater };
-                    if !ok {
-                        return Err(format!("level {level}: keys out of order"));
-                    }
-                }
-                if level == 0 && marked {
-                    return Err(alloc::string::String::from("level 0: a removed node is still linked"));
-                }
-                if level > 0 && !marked && !below.contains(&(curr as usize)) {
-                    return Err(format!("level {level}: a live link to a node missing below"));
-                }
-                if level == 0 || !marked {
-                    here.insert(curr as usize);
-                }
-                if level == 0 {
-                    count += 1;
-                }
-                prev = Some(curr);
-                // Relaxed: exclusive access.
-                curr = link.load_raw(Ordering::Relaxed);
-            }
-            below = here;
-        }
-        if count != self.len() {
-            return Err(format!("len() is {} but {count} entries are linked", self.len()));
-        }
-        Ok(count)
     }
 }

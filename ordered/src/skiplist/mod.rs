@@ -5,6 +5,7 @@
 //! orderings), the node layout in `node` (towers inline, flags in tag bits: no per-node
 //! field besides key, value and links), iteration in `cursor`.
 
+mod check;
 pub(crate) mod cursor;
 mod height;
 pub mod list;
@@ -14,6 +15,7 @@ pub(crate) mod ops;
 mod pinned;
 mod set;
 mod stats;
+mod unwind;
 
 #[cfg(feature = "std")]
 pub(crate) mod entry;

@@ -6,8 +6,9 @@ use core::cmp::Ordering as Cmp;
 use ccol_reclaim::{Guard, Reclaim};
 
 use super::{
-    list::{Found, NodeRef, SkipList},
+    list::{Found, NodeRef, Position, SkipList},
     node,
+    unwind::{OnUnwind, Unpublished},
 };
 use crate::comparator::Comparator;
 
@@ -81,6 +82,28 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
         |a, b| self.comparator.compare(a, b)
     }
 
+    /// After `new` replaced `old` at level 0: links `new`'s upper levels, then finishes
+    /// `old`'s removal; if a comparator panics in between, `old` is still retired (when its
+    /// inserter was done) by an identity pass.
+    fn link_upper_then_finish<'g>(
+        &self,
+        new: NodeRef<'g, K, V, R>,
+        pos: Position<'g, K, V, R>,
+        old: NodeRef<'g, K, V, R>,
+        done: bool,
+        guard: &'g Guard<'_, R>,
+    ) {
+        let order = self.order();
+        let unwinding = OnUnwind::new(|| {
+            if done {
+                self.unlink_by_identity_and_retire(old, guard);
+            }
+        });
+        self.link_upper(new, pos, guard, &order);
+        unwinding.disarm();
+        self.finish_removal(old, done, guard, &order);
+    }
+
     /// The live node whose key `cmp` (stored key against the probe) calls `Equal`.
     #[inline]
     pub(crate) fn get_by<'g>(&self, cmp: &impl Fn(&K) -> Cmp, guard: &'g Guard<'_, R>) -> Option<NodeRef<'g, K, V, R>> {
@@ -100,10 +123,12 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
         guard: &'g Guard<'_, R>,
     ) -> Inserted<'g, K, V, R, F> {
         let order = self.order();
-        // The key lives in `pending` until the node exists, then in the node.
+        // The key lives in `pending` until the node exists, then in the node (freed if a
+        // comparator panics before the node is published).
         let mut pending = Some((key, make));
-        let mut new: Option<NodeRef<'g, K, V, R>> = None;
+        let mut fresh = Unpublished::new();
         loop {
+            let new = fresh.get();
             let probe: &K = match (&pending, new) {
                 (Some((key, _)), _) => key,
                 // SAFETY: `new` is ours, live and unpublished.
@@ -118,6 +143,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
                 let (key, value) = match (pending.take(), new) {
                     (Some((key, make)), _) => (key, Err(make)),
                     (None, Some(node)) => {
+                        fresh.forget();
                         // SAFETY: `new` was never published.
                         let (key, value) = unsafe { node::take_unpublished(node) };
                         (key, Ok(value))
@@ -132,17 +158,18 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
                     let (key, make) = pending.take().expect("pending until the node exists");
                     let value = make.make(&key);
                     let node = self.new_node(key, value, guard);
-                    new = Some(node);
+                    fresh.set(node);
                     node
                 }
             };
             if present {
                 if let Some(done) = self.replace(succ, node, guard) {
-                    self.link_upper(node, pos, guard, &order);
-                    self.finish_removal(succ, done, guard, &order);
+                    fresh.forget();
+                    self.link_upper_then_finish(node, pos, succ, done, guard);
                     return Inserted::Linked { new: node, replaced: Some(succ) };
                 }
             } else if self.link_bottom(node, &pos, guard) {
+                fresh.forget();
                 self.link_upper(node, pos, guard, &order);
                 return Inserted::Linked { new: node, replaced: None };
             }
@@ -161,8 +188,9 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
     ) -> Result<NodeRef<'g, K, V, R>, (K, V)> {
         let order = self.order();
         let mut pending = Some((key, value));
-        let mut new: Option<NodeRef<'g, K, V, R>> = None;
+        let mut fresh = Unpublished::new();
         loop {
+            let new = fresh.get();
             let probe: &K = match (&pending, new) {
                 (Some((key, _)), _) => key,
                 // SAFETY: `new` is ours, live and unpublished.
@@ -175,6 +203,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
             };
             // SAFETY: `old` is live under the guard.
             let Some(old) = found.filter(|old| accept(&unsafe { node::entry(*old) }.value)) else {
+                fresh.forget();
                 return Err(match (pending, new) {
                     (Some(pair), _) => pair,
                     // SAFETY: the node was never published.
@@ -187,16 +216,24 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
                 None => {
                     let (key, value) = pending.take().expect("pending until the node exists");
                     let node = self.new_node(key, value, guard);
-                    new = Some(node);
+                    fresh.set(node);
                     node
                 }
             };
             if let Some(done) = self.replace(old, node, guard) {
+                fresh.forget();
                 // SAFETY: `node` is live under the guard (IBR covers it since allocation).
                 let key = &unsafe { node::entry(node) }.key;
+                // A panic in this `find` must not strand either node.
+                let unwinding = OnUnwind::new(|| {
+                    self.finish_insert_unwinding(node, guard);
+                    if done {
+                        self.unlink_by_identity_and_retire(old, guard);
+                    }
+                });
                 let pos = self.find(&|k| order(k, key) == Cmp::Less, 1, guard);
-                self.link_upper(node, pos, guard, &order);
-                self.finish_removal(old, done, guard, &order);
+                unwinding.disarm();
+                self.link_upper_then_finish(node, pos, old, done, guard);
                 return Ok(old);
             }
         }
