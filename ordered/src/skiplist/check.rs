@@ -6,15 +6,16 @@ use ccol_reclaim::Reclaim;
 
 use super::{
     list::SkipList,
-    node::{self, MARK, MAX_HEIGHT, Node},
+    node::{self, LINKED, MARK, MAX_HEIGHT, Node, UNLINKED},
 };
 use crate::sync::atomic::Ordering;
 
 impl<K, V, C: crate::comparator::Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
     /// Checks the structure with exclusive access (tests): level 0 strictly increasing with no
-    /// marked node; every level non-decreasing; every unmarked link at level `i ≥ 1` leads to a
-    /// node that is live and linked at level `i − 1`; the counter matches. Returns the number
-    /// of entries.
+    /// marked or unlinked-flagged node; every level non-decreasing; every node linked at a
+    /// level `i ≥ 1` is linked at level 0 (a retired node linked anywhere fails this) and
+    /// flagged `LINKED` there; every unmarked link at level `i ≥ 1` leads to a node live and
+    /// linked at level `i − 1`; the counter matches. Returns the number of entries.
     ///
     /// # Errors
     ///
@@ -22,6 +23,7 @@ impl<K, V, C: crate::comparator::Comparator<K>, R: Reclaim> SkipList<K, V, C, R>
     pub(crate) fn check(&mut self) -> Result<usize, alloc::string::String> {
         use alloc::{collections::BTreeSet, format};
         let mut below: BTreeSet<usize> = BTreeSet::new();
+        let mut bottom: BTreeSet<usize> = BTreeSet::new();
         let mut count = 0;
         for level in 0..MAX_HEIGHT {
             let mut here = BTreeSet::new();
@@ -35,7 +37,8 @@ impl<K, V, C: crate::comparator::Comparator<K>, R: Reclaim> SkipList<K, V, C, R>
                     (&*first.add(level), &*curr)
                 };
                 // Relaxed: exclusive access.
-                let marked = link.tag(Ordering::Relaxed) & MARK != 0;
+                let tag = link.tag(Ordering::Relaxed);
+                let marked = tag & MARK != 0;
                 if let Some(prev) = prev {
                     // SAFETY: as above.
                     let order = self.comparator.compare(unsafe { &(*prev).key }, &node.key);
@@ -44,8 +47,14 @@ impl<K, V, C: crate::comparator::Comparator<K>, R: Reclaim> SkipList<K, V, C, R>
                         return Err(format!("level {level}: keys out of order"));
                     }
                 }
-                if level == 0 && marked {
+                if level == 0 && (marked || tag & UNLINKED != 0) {
                     return Err(alloc::string::String::from("level 0: a removed node is still linked"));
+                }
+                if level > 0 && !bottom.contains(&(curr as usize)) {
+                    return Err(format!("level {level}: a node not linked at level 0 (retired?)"));
+                }
+                if level > 0 && tag & LINKED == 0 {
+                    return Err(format!("level {level}: a linked node not flagged LINKED"));
                 }
                 if level > 0 && !marked && !below.contains(&(curr as usize)) {
                     return Err(format!("level {level}: a live link to a node missing below"));
@@ -59,6 +68,9 @@ impl<K, V, C: crate::comparator::Comparator<K>, R: Reclaim> SkipList<K, V, C, R>
                 prev = Some(curr);
                 // Relaxed: exclusive access.
                 curr = link.load_raw(Ordering::Relaxed);
+            }
+            if level == 0 {
+                bottom.clone_from(&here);
             }
             below = here;
         }

@@ -27,10 +27,7 @@ use super::{
     node::{self, MARK, Node},
     ops::Toward,
 };
-use crate::{
-    comparator::{CompareBorrowed, Comparator},
-    sync::atomic::Ordering,
-};
+use crate::comparator::{CompareBorrowed, Comparator};
 
 /// One end of the cursor.
 #[derive(Clone, Copy, Debug)]
@@ -107,23 +104,10 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
             },
             Some(last) => {
                 // SAFETY: yielded under the guard (contract).
-                let mut curr = unsafe { Self::node(last, guard) };
+                let last = unsafe { Self::node(last, guard) };
                 // SAFETY: as above.
-                let last_key = &unsafe { node::entry(curr) }.key;
-                loop {
-                    // SAFETY: `curr` is protected (yielded, or reached from it under the guard).
-                    let next = unsafe { node::link(curr, 0) }.load(guard).with_tag(0);
-                    if next.is_null() {
-                        break None;
-                    }
-                    // SAFETY: reached under the guard.
-                    let live = unsafe { node::link(next, 0) }.tag(Ordering::Acquire) & MARK == 0;
-                    // SAFETY: as above.
-                    if live && order(&unsafe { node::entry(next) }.key, last_key) == Cmp::Greater {
-                        break Some(next);
-                    }
-                    curr = next;
-                }
+                let last_key = &unsafe { node::entry(last) }.key;
+                Self::step_forward(list, last, last_key, guard)
             }
         };
         let found = candidate.filter(|node| {
@@ -146,6 +130,47 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
             None => self.front.done = true,
         }
         found
+    }
+
+    /// The first live node after `last` (the last node yielded) with a key above `last_key`.
+    ///
+    /// Follows level-0 links while they are unmarked. A removed node's frozen link is followed
+    /// only under DEBRA (which protects everything retired since the pin); under IBR it may
+    /// lead to a node freed after the guard's reservation was taken, so the step becomes a
+    /// search for the least key above `last_key`, which unlinks removed nodes on its way.
+    fn step_forward<'g, C, R: Reclaim>(
+        list: &SkipList<K, V, C, R>,
+        last: NodeRef<'g, K, V, R>,
+        last_key: &K,
+        guard: &'g Guard<'_, R>,
+    ) -> Option<NodeRef<'g, K, V, R>>
+    where
+        K: Send,
+        V: Send,
+        C: Comparator<K>,
+    {
+        let order = list.order();
+        let search = || list.navigate_by(&|k| order(k, last_key), Toward::Higher, guard);
+        // SAFETY: `last` is protected (yielded under the guard).
+        let mut word = unsafe { node::link(last, 0) }.load(guard);
+        loop {
+            if word.tag() & MARK != 0 && R::BOUNDED_UNDER_STALL {
+                return search();
+            }
+            let next = word.with_tag(0);
+            if next.is_null() {
+                return None;
+            }
+            // SAFETY: read from a link that was unmarked (or, under DEBRA, from any node
+            // reached under the guard).
+            let next_word = unsafe { node::link(next, 0) }.load(guard);
+            let live = next_word.tag() & MARK == 0;
+            // SAFETY: as above.
+            if live && order(&unsafe { node::entry(next) }.key, last_key) == Cmp::Greater {
+                return Some(next);
+            }
+            word = next_word;
+        }
     }
 
     /// The next node from the back.

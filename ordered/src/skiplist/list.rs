@@ -24,18 +24,37 @@
 //!
 //! # Removal and retirement (no reference count)
 //!
-//! A remover marks the node's links top-down (the mark on level 0 last), so a removed node
-//! is frozen at every level. Its inserter may still be linking upper levels; it stops at the
-//! first marked link, but one link may already be in flight and make the node reachable at a
-//! level after a cleanup pass. Freeing therefore waits for two events, recorded as tag bits
-//! on `tower[0]` by read-modify-writes on that one word (so their order is total): `MARK`
-//! (removed) and `DONE` (the inserter links no more). Whoever sets the second of the two
-//! runs a cleanup pass that unlinks the node at every level and retires it: the remover when
-//! `DONE` was already set at its mark, the inserter when `MARK` was set before its `DONE`.
-//! After both, nothing links the node again (only its inserter ever links it, and a snip
-//! installs only successors of linked nodes), so one pass that walks every level through the
-//! node's key unlinks it for good.
+//! A remover marks the node's links top-down and level 0 last (`pop_last` marks level 0
+//! first, then the rest; the retirer re-marks, idempotently), so a removed node is frozen at
+//! every level. Its inserter may still be linking upper levels; it stops at the first marked
+//! link, but one link may already be in flight and make the node reachable at a level after a
+//! cleanup pass. Freeing therefore waits for two events, recorded as tag bits on `tower[0]`
+//! by read-modify-writes on that one word (so their order is total): `MARK` (removed) and
+//! `DONE` (the inserter links no more). Whoever sets the second of the two unlinks the node
+//! at every level and retires it: the remover when `DONE` was already set at its mark, the
+//! inserter when `MARK` was set before its `DONE`. After both, nothing links the node again
+//! (only its inserter ever links it, and a snip installs only successors of linked nodes).
 //!
+//! **Unlinked is checked, not assumed.** The cleanup pass is key-driven (it walks each level
+//! through the node's key), which finds the node only if the comparator keeps its laws, and
+//! a comparator is safe user code that may not. So every node also records, per level,
+//! whether it is still linked: `LINKED` on `tower[i ≥ 1]` (set by the inserter before its
+//! linking CAS, cleared if the CAS fails, cleared by whoever snips it) and `UNLINKED` on
+//! `tower[0]` (set by whoever snips it). After the pass the retirer reads these bits and
+//! walks by identity — from the head, no comparator, O(n) — every level where the node may
+//! still be linked (a lying comparator, or a snip between its CAS and its flag). Only then
+//! does it retire. A lying comparator costs wrong answers and slow removals, never a node
+//! freed while linked.
+//!
+//! # Traversals and IBR
+//!
+//! A removed node's links are frozen, and may lead to nodes that were removed and retired
+//! later. Under DEBRA everything retired after a guard was pinned stays allocated, so reads
+//! (`get`, iterators) step over removed nodes without writing. Under IBR a guard protects
+//! only what it reached through links that still lead there, so a read that meets a removed
+//! node switches to the helping traversal (`find`), which unlinks it and follows the
+//! predecessor's link instead; the iterators' forward step does the same.
+
 //! # Memory orderings
 //!
 //! Loads are Acquire (ccol-reclaim's protected `load`). Every CAS that installs a pointer is
@@ -54,7 +73,7 @@ use super::{
     height::Heights,
     unwind::OnUnwind,
     stats::{Stats, stat},
-    node::{self, DONE, Link, MARK, MAX_HEIGHT, Node},
+    node::{self, DONE, LINKED, Link, MARK, MAX_HEIGHT, Node, UNLINKED},
 };
 use crate::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
@@ -198,6 +217,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                         ) {
                             Ok(_) => {
                                 stat!(self.stats => unlinks);
+                                Self::note_unlinked(curr, level, guard);
                                 word = snipped;
                                 continue;
                             }
@@ -247,12 +267,23 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         let mut stop: NodeRef<'g, K, V, R> = Shared::null();
         for level in (0..self.levels(1)).rev() {
             // SAFETY: the head or a node reached at a level ≥ this one.
-            let mut curr = unsafe { Self::at(pred, level) }.load(guard).with_tag(0);
+            let first = unsafe { Self::at(pred, level) }.load(guard);
+            if first.tag() & MARK != 0 && R::BOUNDED_UNDER_STALL {
+                return self.find_equal_helping(cmp, guard);
+            }
+            let mut curr = first.with_tag(0);
             while !curr.is_null() && curr != stop {
                 // SAFETY: `curr` is live under the guard and linked at `level`.
                 let next = unsafe { node::link(curr, level) }.load(guard);
                 stat!(self.stats => traversed);
                 if next.tag() & MARK != 0 {
+                    // Under IBR a removed node's frozen link may lead to a node retired
+                    // and freed after this guard's reservation was taken (IBR protects what
+                    // is reachable, and a frozen link is not): unlink instead of stepping
+                    // over. DEBRA protects everything retired after the pin.
+                    if R::BOUNDED_UNDER_STALL {
+                        return self.find_equal_helping(cmp, guard);
+                    }
                     curr = next.with_tag(0);
                     continue;
                 }
@@ -285,6 +316,35 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             }
         }
         Found::Absent
+    }
+
+    /// [`find_equal`](Self::find_equal) through [`find`](Self::find), which unlinks removed
+    /// nodes instead of stepping over them (safe under every scheme).
+    #[cold]
+    fn find_equal_helping<'g>(&self, cmp: &impl Fn(&K) -> Cmp, guard: &'g Guard<'_, R>) -> Found<'g, K, V, R> {
+        let pos = self.find(&|k| cmp(k) == Cmp::Less, 1, guard);
+        let succ = pos.succs[0].with_tag(0);
+        // SAFETY: `succ` is protected (read from a live predecessor) when not null.
+        if !succ.is_null() && cmp(&unsafe { node::entry(succ) }.key) == Cmp::Equal {
+            Found::Present(succ)
+        } else {
+            Found::Absent
+        }
+    }
+
+    /// Records that a snip unlinked `node` at `level` (`UNLINKED` at level 0, `LINKED`
+    /// cleared above), for the retirement check.
+    #[inline]
+    pub(crate) fn note_unlinked(node: NodeRef<'_, K, V, R>, level: usize, guard: &Guard<'_, R>) {
+        // SAFETY: `node` is protected by the guard (the snipper read it from a link).
+        let link = unsafe { node::link(node, level) };
+        // AcqRel: the retirer's Acquire read of this bit orders its retirement after the
+        // snip (the Release side here follows the snip CAS in program order).
+        if level == 0 {
+            link.fetch_or_tag(UNLINKED, Ordering::AcqRel, guard);
+        } else {
+            link.fetch_and_tag(!LINKED, Ordering::AcqRel, guard);
+        }
     }
 
     /// The node's height (scanning for `TOP`).
@@ -382,7 +442,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     /// # Safety
     ///
     /// `node` is live under the guard.
-    unsafe fn mark_upper(&self, node: NodeRef<'_, K, V, R>, guard: &Guard<'_, R>) {
+    pub(crate) unsafe fn mark_upper(&self, node: NodeRef<'_, K, V, R>, guard: &Guard<'_, R>) {
         // SAFETY: forwarded.
         let height = unsafe { Self::height(node) };
         for level in (1..height).rev() {
@@ -420,12 +480,13 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         if !word.with_tag(0).is_null() || word.tag() & MARK != 0 {
             return None;
         }
-        // SAFETY: as above.
-        unsafe { self.mark_upper(node, guard) };
-        // AcqRel: as in `mark`.
+        // AcqRel: as in `mark`. Level 0 first: if this fails (something was appended), the
+        // node stays whole; the upper levels are marked right after a success.
         bottom
             .compare_exchange(word, word.with_tag(word.tag() | MARK), Ordering::AcqRel, Ordering::Acquire, guard)
             .ok()?;
+        // SAFETY: as above.
+        unsafe { self.mark_upper(node, guard) };
         // Relaxed: a counter.
         self.len.fetch_sub(1, Ordering::Relaxed);
         Some(word.tag() & DONE != 0)
@@ -474,6 +535,9 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                         break 'levels;
                     }
                 }
+                // Announce the link before making it, so that a retirer after `DONE` sees it
+                // whatever happens next (AcqRel: ordered before the CAS below and `DONE`).
+                own.fetch_or_tag(LINKED, Ordering::AcqRel, guard);
                 // SAFETY: `preds[level]` is the head or a node live under the guard, of
                 // height above `level`.
                 let pred_link = unsafe { Self::at(pos.preds[level], level) };
@@ -484,6 +548,8 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 {
                     break;
                 }
+                // Not linked after all.
+                own.fetch_and_tag(!LINKED, Ordering::AcqRel, guard);
                 stat!(self.stats => cas_failures);
                 // SAFETY: every node has a level 0.
                 if unsafe { node::link(new, 0) }.tag(Ordering::Acquire) & MARK != 0 {
@@ -531,12 +597,20 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         K: Send,
         V: Send,
     {
+        // SAFETY: `node` is live under the guard. Idempotent: a `pop_last` marks level 0
+        // first and the upper levels after.
+        unsafe { self.mark_upper(node, guard) };
         let unwinding = OnUnwind::new(|| self.unlink_by_identity_and_retire(node, guard));
         self.unlink(node, guard, cmp);
         unwinding.disarm();
-        // SAFETY: the node is marked at every level and its inserter is done, so the pass
-        // above unlinked it for good (module docs); exactly one thread gets here per node
-        // (the second of MARK and DONE). `free` drops the key and value (Send) on any thread.
+        // The pass above unlinks the node everywhere if the comparator is lawful; the tag
+        // bits say where it is still linked otherwise (or where a snip is in flight), and
+        // an identity walk finishes those levels without trusting the comparator.
+        self.unlink_remaining_by_identity(node, guard);
+        // SAFETY: the node is marked at every level, its inserter is done, and it is
+        // unlinked at every level (checked above, not assumed), so nothing links it again
+        // (module docs); exactly one thread gets here per node (the second of MARK and DONE).
+        // `free` drops the key and value (Send) on any thread.
         unsafe { guard.retire_with(node, node::free::<K, V, R>) };
     }
 
@@ -571,6 +645,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                         match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
                             Ok(_) => {
                                 stat!(self.stats => unlinks);
+                                Self::note_unlinked(curr, level, guard);
                                 word = snipped;
                                 continue;
                             }

@@ -2,7 +2,7 @@
 //! (a tailed node of ccol-reclaim), and no other field.
 //!
 //! Everything a node needs besides its key, value and links lives in the links' tag bits
-//! (nodes are 8-aligned, so every link has three):
+//! (nodes are 16-aligned, so every link has four):
 //!
 //! - [`MARK`] on `tower[i]`: the node is being removed at level `i`; the link is frozen (no
 //!   CAS expects a marked value). Level 0's mark is the removal's linearization point.
@@ -11,6 +11,9 @@
 //!   node's link carries the tag bits it found.
 //! - [`DONE`] on `tower[0]`: the inserter has finished linking the upper levels (the retire
 //!   handshake in [`list`](super::list)).
+//! - [`LINKED`] on `tower[i]`, `i ≥ 1`, and [`UNLINKED`] on `tower[0]` (one bit, two
+//!   meanings): whether the node is still linked at that level, so that retirement can check
+//!   it without trusting the comparator.
 //!
 //! A `u64 → u64` node is `16 + 8·height` bytes (plus IBR's 8-byte birth epoch); with
 //! p = 1/2 half the nodes have height 1.
@@ -31,12 +34,20 @@ pub(crate) const MARK: usize = 1;
 pub(crate) const TOP: usize = 2;
 /// Tag bit on `tower[0]`: the inserter will link no more levels.
 pub(crate) const DONE: usize = 4;
+/// Tag bit on `tower[i]`, `i ≥ 1`: the node is linked at level `i`, or its inserter is about
+/// to try (set before the linking CAS, cleared if it fails, cleared by whoever unlinks it).
+pub(crate) const LINKED: usize = 8;
+/// Tag bit on `tower[0]` (same bit as [`LINKED`], other level): a snip unlinked the node
+/// from level 0.
+pub(crate) const UNLINKED: usize = 8;
 
 /// A link: the pointer to the next node at one level, and tag bits.
 pub(crate) type Link<K, V, R> = Atomic<Node<K, V>, R>;
 
-/// A node's fixed part; the tower follows it in the allocation.
-#[repr(C, align(8))]
+/// A node's fixed part; the tower follows it in the allocation. 16-aligned, so every link has
+/// four tag bits (glibc and most allocators return 16-aligned blocks anyway; under IBR the
+/// 8-byte header is padded to 16).
+#[repr(C, align(16))]
 pub(crate) struct Node<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
@@ -184,5 +195,5 @@ pub(crate) unsafe fn tower_of_value<K, V, R: Reclaim>(value: *mut Node<K, V>) ->
     unsafe { tailed::tail_of::<Node<K, V>, R>(value, tower_layout::<K, V, R>(1)) }.cast()
 }
 
-// Three tag bits on every target: `Node` is 8-aligned whatever `K` and `V` are.
-const _: () = assert!(mem::align_of::<Node<u8, u8>>() >= 8);
+// Four tag bits on every target: `Node` is 16-aligned whatever `K` and `V` are.
+const _: () = assert!(mem::align_of::<Node<u8, u8>>() >= 16);

@@ -22,7 +22,7 @@ use ccol_reclaim::{Guard, Reclaim};
 
 use super::{
     list::{NodeRef, SkipList},
-    node::{self, MARK},
+    node::{self, LINKED, MARK, UNLINKED},
 };
 use crate::sync::atomic::Ordering;
 
@@ -101,47 +101,67 @@ impl<K: Send, V: Send, C, R: Reclaim> SkipList<K, V, C, R> {
     /// Unlinks `node` (removed, its inserter done) at every level by identity, then retires
     /// it.
     pub(crate) fn unlink_by_identity_and_retire<'g>(&self, node: NodeRef<'g, K, V, R>, guard: &'g Guard<'_, R>) {
-        self.unlink_by_identity(node, guard);
+        // SAFETY: `node` is live under the guard.
+        unsafe { self.mark_upper(node, guard) };
+        // SAFETY: as above.
+        let height = unsafe { Self::height(node) };
+        for level in (0..height).rev() {
+            self.unlink_level_by_identity(level, guard);
+        }
         // SAFETY: as in `unlink_and_retire`: removed, inserter done, unlinked everywhere by
         // the full walks above; only the thread that set the second of MARK and DONE (or won
         // the mark after DONE) gets here.
         unsafe { guard.retire_with(node, node::free::<K, V, R>) };
     }
 
-    /// Walks every level of `node`'s tower from the head to the end, unlinking every marked
-    /// node it meets (so `node` too, wherever it sits): no comparator involved.
-    pub(crate) fn unlink_by_identity<'g>(&self, node: NodeRef<'g, K, V, R>, guard: &'g Guard<'_, R>) {
+    /// After a key-driven cleanup pass: walks by identity every level where `node`'s tag
+    /// bits say it may still be linked (a comparator that broke its laws, or a snip in
+    /// flight). Usually no level qualifies and this reads `height` words.
+    pub(crate) fn unlink_remaining_by_identity<'g>(&self, node: NodeRef<'g, K, V, R>, guard: &'g Guard<'_, R>) {
         // SAFETY: `node` is live under the guard.
         let height = unsafe { Self::height(node) };
-        'retry: loop {
-            for level in (0..height).rev() {
-                // SAFETY: the head has every level.
-                let mut pred_link = unsafe { Self::at(self.head_tower(), level) };
-                let mut word = pred_link.load(guard);
-                loop {
-                    let curr = word.with_tag(0);
-                    if curr.is_null() {
-                        break;
-                    }
-                    // SAFETY: live under the guard, linked at `level`.
-                    let curr_link = unsafe { node::link(curr, level) };
-                    let next = curr_link.load(guard);
-                    if next.tag() & MARK != 0 {
-                        let snipped = next.with_tag(word.tag());
-                        // AcqRel: as in `find`.
-                        match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
-                            Ok(_) => {
-                                word = snipped;
-                                continue;
-                            }
-                            Err(_) => continue 'retry,
-                        }
-                    }
-                    pred_link = curr_link;
-                    word = next;
-                }
+        for level in 0..height {
+            // SAFETY: `level < height`.
+            let tag = unsafe { node::link(node, level) }.tag(Ordering::Acquire);
+            // Acquire: pairs with the AcqRel `note_unlinked` of whoever snipped it.
+            let linked = if level == 0 { tag & UNLINKED == 0 } else { tag & LINKED != 0 };
+            if linked {
+                self.unlink_level_by_identity(level, guard);
             }
-            return;
+        }
+    }
+
+    /// Walks level `level` from the head to the end, unlinking every marked node it meets (so
+    /// `node` too, wherever it sits): no comparator involved, O(n) — only for the cases
+    /// above. Returns once a walk completed without losing a CAS.
+    fn unlink_level_by_identity(&self, level: usize, guard: &Guard<'_, R>) {
+        'retry: loop {
+            // SAFETY: the head has every level.
+            let mut pred_link = unsafe { Self::at(self.head_tower(), level) };
+            let mut word = pred_link.load(guard);
+            loop {
+                let curr = word.with_tag(0);
+                if curr.is_null() {
+                    return;
+                }
+                // SAFETY: live under the guard, linked at `level`.
+                let curr_link = unsafe { node::link(curr, level) };
+                let next = curr_link.load(guard);
+                if next.tag() & MARK != 0 {
+                    let snipped = next.with_tag(word.tag());
+                    // AcqRel: as in `find`.
+                    match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
+                        Ok(_) => {
+                            Self::note_unlinked(curr, level, guard);
+                            word = snipped;
+                            continue;
+                        }
+                        Err(_) => continue 'retry,
+                    }
+                }
+                pred_link = curr_link;
+                word = next;
+            }
         }
     }
 }
