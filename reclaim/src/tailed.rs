@@ -68,13 +68,16 @@ use crate::{
 
 /// The node's layout (header, `T`, tail; at least one byte, so the global allocator may be
 /// asked for it) and the offset of the tail from the start of `T`.
+///
+/// The size is not padded to the alignment: nothing is stored after the tail, and a
+/// 24-byte node aligned to 16 costs a 32-byte glibc chunk where its padded 32 bytes would
+/// cost 48.
 fn layout_of<T, R: Reclaim>(tail: Layout) -> (Layout, usize) {
     let (whole, tail_at) = Layout::new::<Node<T, R::Header>>()
         .extend(tail)
         .expect("tailed node larger than isize::MAX");
     let whole = Layout::from_size_align(whole.size().max(1), whole.align())
-        .expect("a one-byte layout is valid")
-        .pad_to_align();
+        .expect("a one-byte layout is valid");
     (whole, tail_at - offset_of!(Node<T, R::Header>, value))
 }
 
