@@ -14,8 +14,8 @@
 //! Modules: [`registry`] (what a benchmark is; the API benchmark files use), [`harness`]
 //! (runner, repetitions, medians), [`load`] (background-load detection), [`cli`], [`output`]
 //! (tables, JSON lines, markdown), [`svg`] (plots). Benchmarks: [`ceilings`], [`primitives`],
-//! [`reclaim`], [`stack`], [`queue`], [`map`] (with [`map_memory`], which also holds the
-//! counting global allocator).
+//! [`reclaim`], [`stack`], [`queue`], [`map`] (with [`map_impls`], its adapters, and
+//! [`map_memory`], which also holds the counting global allocator).
 //!
 //! # Noise on a shared machine
 //!
@@ -70,6 +70,8 @@ mod harness;
 mod load;
 #[path = "family/map.rs"]
 mod map;
+#[path = "family/map_impls.rs"]
+mod map_impls;
 #[path = "family/map_memory.rs"]
 mod map_memory;
 #[path = "family/output.rs"]

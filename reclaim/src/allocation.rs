@@ -69,17 +69,17 @@ pub(crate) unsafe fn take_node<N>(ptr: *mut N) -> N {
     *unsafe { Box::from_raw(ptr) }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this module is the one place nodes meet the global allocator"
+)]
+#[inline]
 /// Allocates `layout` (a tailed node, `tailed.rs`) from the global allocator; allocation
 /// failure calls [`handle_alloc_error`](alloc::alloc::handle_alloc_error), as `Box::new` does.
 ///
 /// # Safety
 ///
 /// `layout` has a non-zero size.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "this module is the one place nodes meet the global allocator"
-)]
-#[inline]
 pub(crate) unsafe fn alloc_layout(layout: core::alloc::Layout) -> core::ptr::NonNull<u8> {
     // SAFETY: non-zero size (contract).
     let raw = unsafe { alloc::alloc::alloc(layout) };
@@ -89,16 +89,16 @@ pub(crate) unsafe fn alloc_layout(layout: core::alloc::Layout) -> core::ptr::Non
     }
 }
 
-/// Frees an allocation made by [`alloc_layout`].
-///
-/// # Safety
-///
-/// `ptr` came from `alloc_layout(layout)` with this `layout` and is freed only this once.
 #[allow(
     clippy::disallowed_methods,
     reason = "this module is the one place nodes meet the global allocator"
 )]
 #[inline]
+/// Frees an allocation made by [`alloc_layout`].
+///
+/// # Safety
+///
+/// `ptr` came from `alloc_layout(layout)` with this `layout` and is freed only this once.
 pub(crate) unsafe fn free_layout(ptr: *mut u8, layout: core::alloc::Layout) {
     // SAFETY: forwarded from this function's contract.
     unsafe { alloc::alloc::dealloc(ptr, layout) };

@@ -56,7 +56,8 @@ usage: cargo bench -p ccol --bench family -- [OPTIONS] [FILTER...]
 
   --quick            200 ms per repetition (default: 1 s)
   --smoke            20 ms, 1 repetition, threads 1,2: proves every benchmark runs
-                     (one-shot benchmarks, e.g. reclaim/stall, do 1/100 of their work)
+                     (one-shot benchmarks, e.g. reclaim/stall, do 1/100 of their work,
+                     and map *-1m workloads use 1/100 of the key range)
   --reps N           repetitions per point (default 3, smoke 1); the point is their median
   --duration-ms N    timed window per repetition
   --warmup-ms N      untimed run before each point (default a quarter window, smoke 0)
@@ -181,8 +182,9 @@ impl Options {
         self.filters.is_empty() || self.filters.iter().any(|f| id.contains(f.as_str()))
     }
 
-    /// The amount of work a one-shot benchmark does: all of it, except 1/100 in smoke and test
-    /// runs (which only prove that it runs).
+    /// The amount of work a one-shot benchmark does, or a scaled timed one builds for (map
+    /// `*-1m`: the key range): all of it, except 1/100 in smoke and test runs (which only prove
+    /// that it runs).
     pub(crate) fn work(&self, full: u64) -> u64 {
         match self.mode {
             Mode::Full | Mode::Quick => full,

@@ -15,6 +15,9 @@
 //! more background load than `--max-bg` (see [`load`](super::load)) is re-run up to
 //! `--retries` times; if it stays disturbed, the least disturbed attempt is kept and flagged.
 //!
+//! A timed run whose workers do not return within [`STOP_DEADLINE`] of the stop flag (a
+//! livelocked or deadlocked implementation) ends the process with a message naming it.
+//!
 //! A one-shot benchmark ([`Bench::one_shot`]) replaces steps 1–4 by one call of its closure,
 //! which reports its own Mops/s and peak pending count; the background load is judged over the
 //! whole call. Its warm-up is one untimed call.
@@ -35,6 +38,14 @@ use crate::registry::{Bench, Ctx, Footprint, Kind, Registry, Shot, Slot, Worker}
 
 /// Shortest window whose background load is judged (10 jiffies per CPU at 100 Hz).
 const MIN_JUDGED_WINDOW: Duration = Duration::from_millis(100);
+
+/// How long the workers of a timed run may take to see the stop flag and return, before the
+/// run counts as hung. Far above any operation a benchmark times (the slowest seen: a 2^20
+/// map scan stuck in a peer's slow path for ~30 s), far below CI's patience.
+const STOP_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Exit status of a harness that gave up on a hung benchmark.
+const HUNG_EXIT: i32 = 3;
 
 /// One repetition.
 #[derive(Clone, Copy, Debug)]
@@ -217,6 +228,7 @@ fn run_timed(
         thread::sleep(window);
         // Relaxed: the flag only ends the loops; results are published by the joins below.
         stop.store(true, Ordering::Relaxed);
+        await_stop(bench, threads, &handles);
         let mut failed = None;
         for h in handles {
             if let Err(payload) = h.join() {
@@ -250,6 +262,26 @@ fn run_timed(
         memory: None,
     };
     (shot, elapsed, before, after)
+}
+
+/// Waits until every worker has returned, or exits the process when they have not within
+/// [`STOP_DEADLINE`]: a livelocked or deadlocked implementation would otherwise hang the whole
+/// suite (and CI's smoke step) without saying which benchmark it was.
+fn await_stop(bench: &Bench, threads: usize, handles: &[thread::ScopedJoinHandle<'_, ()>]) {
+    let deadline = Instant::now() + STOP_DEADLINE;
+    while !handles.iter().all(thread::ScopedJoinHandle::is_finished) {
+        if Instant::now() >= deadline {
+            let running = handles.iter().filter(|h| !h.is_finished()).count();
+            eprintln!(
+                "benchmark {} with {threads} threads: {running} worker(s) still running {} s \
+                 after the stop flag rose (livelock or deadlock?); giving up",
+                bench.id(),
+                STOP_DEADLINE.as_secs()
+            );
+            std::process::exit(HUNG_EXIT);
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Median, spread and background of one point's kept samples.

@@ -33,31 +33,39 @@
 //! the semantics our `SkipListMap::insert` has, and one semantics for all keeps the rows
 //! comparable. On a half-full map about half the inserts replace a present entry, which costs
 //! the lock-free maps a new node and a retirement where insert-if-absent would only have read,
-//! so `-update50` rows are not directly comparable with PEERS.md's.
+//! so the `update50-*` rows (and to a lesser degree `read90-*`) are not directly comparable
+//! with PEERS.md's.
 //!
 //! Implementations (DESIGN.md §4 names):
 //!
 //! - ours: `ccol-skiplist-ibr`, `ccol-skiplist-debra`: `ccol::ordered::SkipListMap<u64, u64,
 //!   Natural, R>`, each map with its own reclamation domain, through the std forms (every call
-//!   pins a thread-local participant);
+//!   pins a thread-local participant and answers an `Entry` holding the pin; a scan yields an
+//!   `Entry` per step); and `ccol-skiplist-ibr-pinned` (extending DESIGN.md's names, like the
+//!   stack's `-handle` row): the same map through `map.pin()` per operation, whose
+//!   `PinnedMap` answers plain references and scans under the one pin;
 //! - peers, as in PEERS.md: `crossbeam-skipmap` (`crossbeam_skiplist::SkipMap`, the default
 //!   crossbeam-epoch collector; `get` and every range step bump a reference count),
 //!   `scc-treeindex` (`scc::TreeIndex`: `peek_with`, `upsert_sync`, `remove_sync`, `range`
-//!   under an `scc::Guard`), `mutex-btreemap` (`Mutex<BTreeMap>`) and `rwlock-btreemap`
-//!   (`RwLock<BTreeMap>`, read-locked for get and scan).
+//!   under an `scc::Guard`; a scan that would start below the smallest key starts unbounded
+//!   instead, the same query, since scc 3.8.8 walks the whole tree for it: ~30 s at 2^19
+//!   entries), `mutex-btreemap` (`Mutex<BTreeMap>`) and `rwlock-btreemap` (`RwLock<BTreeMap>`,
+//!   read-locked for get and scan).
 //!
-//! Each implementation is one type implementing [`BenchMap`]; the drivers ([`drive`],
-//! [`map_memory::run`](crate::map_memory::run)) are shared, so every implementation does the same
-//! work around its operations.
+//! Each implementation is one type implementing [`BenchMap`] (in `family/map_impls.rs`); the
+//! drivers ([`drive`], [`map_memory::run`](crate::map_memory::run)) are shared, so every
+//! implementation does the same work around its operations.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
+#[cfg(any(feature = "ibr", feature = "debra"))]
+use crate::map_impls::ours;
+use crate::map_impls::{CrossbeamSkip, MutexTree, RwLockTree, SccTree};
 use crate::map_memory;
 use crate::registry::{Bench, Ctx, Measured, Registry, Role};
 
@@ -128,17 +136,24 @@ impl Mix {
 
 /// Registers every workload for ours and the peers.
 pub(crate) fn register(reg: &mut Registry) {
-    // TEMPORARY until ccol::ordered::SkipListMap exists.
-    missing(
-        reg,
-        "ccol-skiplist-ibr",
-        "SkipListMap not yet in ccol-ordered".into(),
-    );
-    missing(
-        reg,
-        "ccol-skiplist-debra",
-        "SkipListMap not yet in ccol-ordered".into(),
-    );
+    #[cfg(feature = "ibr")]
+    {
+        add_all::<ours::Entries<ccol::reclaim::Ibr>>(reg, "ccol-skiplist-ibr", Role::Ours, None);
+        add_all::<ours::Pinned<ccol::reclaim::Ibr>>(
+            reg,
+            "ccol-skiplist-ibr-pinned",
+            Role::Ours,
+            Some("map.pin() per operation: plain references, one pin per scan"),
+        );
+    }
+    #[cfg(not(feature = "ibr"))]
+    for name in ["ccol-skiplist-ibr", "ccol-skiplist-ibr-pinned"] {
+        missing(reg, name, "ibr");
+    }
+    #[cfg(feature = "debra")]
+    add_all::<ours::Entries<ccol::reclaim::Debra>>(reg, "ccol-skiplist-debra", Role::Ours, None);
+    #[cfg(not(feature = "debra"))]
+    missing(reg, "ccol-skiplist-debra", "debra");
 
     add_all::<SccTree>(
         reg,
@@ -202,7 +217,9 @@ fn add_all<M: BenchMap>(reg: &mut Registry, name: &'static str, role: Role, note
 
 /// The rows ours would add, listed as n/a because the scheme's `feature` is off (their
 /// implementation comes from a peer only because a row needs one; they are never run).
-fn missing(reg: &mut Registry, name: &'static str, why: String) {
+#[cfg(not(all(feature = "ibr", feature = "debra")))]
+fn missing(reg: &mut Registry, name: &'static str, feature: &str) {
+    let why = format!("built without the facade's `{feature}` feature");
     for large in [false, true] {
         for mix in Mix::ALL {
             reg.add(timed::<MutexTree>(name, Role::Ours, mix, large).unavailable(&why));
@@ -394,130 +411,4 @@ pub(crate) fn scramble(x: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
-}
-
-// ---------------------------------------------------------------------------------------------
-// peers
-
-struct CrossbeamSkip(crossbeam_skiplist::SkipMap<u64, u64>);
-
-impl BenchMap for CrossbeamSkip {
-    fn new() -> Self {
-        CrossbeamSkip(crossbeam_skiplist::SkipMap::new())
-    }
-
-    fn get(&self, key: u64) -> Option<u64> {
-        self.0.get(&key).map(|entry| *entry.value())
-    }
-
-    fn insert(&self, key: u64, value: u64) {
-        drop(self.0.insert(key, value));
-    }
-
-    fn remove(&self, key: u64) -> bool {
-        self.0.remove(&key).is_some()
-    }
-
-    fn count_range(&self, lo: u64, hi: u64) -> u64 {
-        // Precision: at most SCAN_WIDTH or a whole map, far below 2^64.
-        self.0.range(lo..hi).count() as u64
-    }
-
-    fn flush(&self) {
-        crossbeam_epoch::pin().flush();
-    }
-}
-
-struct SccTree(scc::TreeIndex<u64, u64>);
-
-impl BenchMap for SccTree {
-    fn new() -> Self {
-        SccTree(scc::TreeIndex::new())
-    }
-
-    fn get(&self, key: u64) -> Option<u64> {
-        self.0.peek_with(&key, |_, value| *value)
-    }
-
-    fn insert(&self, key: u64, value: u64) {
-        self.0.upsert_sync(key, value);
-    }
-
-    fn remove(&self, key: u64) -> bool {
-        self.0.remove_sync(&key)
-    }
-
-    fn count_range(&self, lo: u64, hi: u64) -> u64 {
-        let guard = scc::Guard::new();
-        // Precision: as for crossbeam-skipmap.
-        self.0.range(lo..hi, &guard).count() as u64
-    }
-
-    fn flush(&self) {
-        // A fresh guard that asks sdd to advance its epoch sooner; dropping it may free.
-        let guard = scc::Guard::new();
-        guard.accelerate();
-        drop(guard);
-    }
-}
-
-struct MutexTree(Mutex<BTreeMap<u64, u64>>);
-
-impl MutexTree {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, u64>> {
-        self.0.lock().expect("no holder panics")
-    }
-}
-
-impl BenchMap for MutexTree {
-    fn new() -> Self {
-        MutexTree(Mutex::new(BTreeMap::new()))
-    }
-
-    fn get(&self, key: u64) -> Option<u64> {
-        self.lock().get(&key).copied()
-    }
-
-    fn insert(&self, key: u64, value: u64) {
-        self.lock().insert(key, value);
-    }
-
-    fn remove(&self, key: u64) -> bool {
-        self.lock().remove(&key).is_some()
-    }
-
-    fn count_range(&self, lo: u64, hi: u64) -> u64 {
-        // Precision: as for crossbeam-skipmap.
-        self.lock().range(lo..hi).count() as u64
-    }
-}
-
-struct RwLockTree(RwLock<BTreeMap<u64, u64>>);
-
-impl BenchMap for RwLockTree {
-    fn new() -> Self {
-        RwLockTree(RwLock::new(BTreeMap::new()))
-    }
-
-    fn get(&self, key: u64) -> Option<u64> {
-        self.0.read().expect("no holder panics").get(&key).copied()
-    }
-
-    fn insert(&self, key: u64, value: u64) {
-        self.0.write().expect("no holder panics").insert(key, value);
-    }
-
-    fn remove(&self, key: u64) -> bool {
-        self.0
-            .write()
-            .expect("no holder panics")
-            .remove(&key)
-            .is_some()
-    }
-
-    fn count_range(&self, lo: u64, hi: u64) -> u64 {
-        let map = self.0.read().expect("no holder panics");
-        // Precision: as for crossbeam-skipmap.
-        map.range(lo..hi).count() as u64
-    }
 }
