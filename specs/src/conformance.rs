@@ -12,7 +12,9 @@
 //! - `check_*_linearizable` runs [`Config::rounds`] concurrent workloads through the
 //!   [recorder](crate::recorder) and checks each history with the
 //!   [checker](crate::linearizability) (per key for the point operations of maps; whole-object
-//!   for the ordered and spanning operations, so keep [`Config::keys`] small there).
+//!   for the ordered and spanning operations, so keep [`Config::keys`] small there). A map
+//!   that documents `pop_first` or `pop_last` as weaker than linearizable runs the ordered
+//!   suite without it ([`check_ordered_map_linearizable_with`], [`OrderedOps`]).
 //!
 //! Every runner returns `Result<(), ConformanceError>`; tests call `.unwrap()` or assert on it
 //! (a suite can be shown to catch a broken implementation without `#[should_panic]`).
@@ -54,10 +56,10 @@ mod queue;
 
 pub use self::{
     map::{
-        ConditionalMapUnderTest, MapUnderTest, OrderedMapUnderTest,
+        ConditionalMapUnderTest, MapUnderTest, OrderedMapUnderTest, OrderedOps,
         check_conditional_map_conformance, check_conditional_map_linearizable,
         check_map_conformance, check_map_linearizable, check_ordered_map_conformance,
-        check_ordered_map_linearizable,
+        check_ordered_map_linearizable, check_ordered_map_linearizable_with,
     },
     queue::{
         ClosableQueueUnderTest, QueueUnderTest, StackUnderTest, check_closable_queue_conformance,

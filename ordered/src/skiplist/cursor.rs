@@ -8,7 +8,8 @@
 //!   check skips it, so no key is yielded twice).
 //! - **Backward**, a step is a search for the greatest live key below the last one yielded
 //!   (the list has no back links): O(log n) per step.
-//! - Each end stops at the range bound or at the other end's last key, whichever comes first.
+//! - Each end stops at the range bound or at the other end's last key, whichever comes first;
+//!   once one end finds nothing, both are done (fused).
 //!
 //! Weak consistency, as for Java's concurrent collections: every entry yielded was live
 //! during the iteration; an entry live throughout it (and in range) is yielded; entries
@@ -59,6 +60,14 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
             back: End::START,
             _probe: PhantomData,
         }
+    }
+
+    /// One end found nothing between its last key and the other end (or the bound): the
+    /// iteration is over for both (the iterator is fused; entries inserted later are not
+    /// picked up by the other end).
+    fn finish(&mut self) {
+        self.front.done = true;
+        self.back.done = true;
     }
 
     /// The node at an end, under `guard`.
@@ -127,7 +136,7 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
         });
         match found {
             Some(node) => self.front.last = Some(node.as_raw()),
-            None => self.front.done = true,
+            None => self.finish(),
         }
         found
     }
@@ -225,7 +234,7 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
         });
         match found {
             Some(node) => self.back.last = Some(node.as_raw()),
-            None => self.back.done = true,
+            None => self.finish(),
         }
         found
     }

@@ -1,0 +1,168 @@
+// The retire handshake of ccol-ordered's skip list (ordered/src/skiplist/list.rs, "Removal and
+// retirement"): one node N of height 3, already linked at level 0, whose inserter links levels
+// 1 and 2 while removers mark and unlink it. Expected: errors: 0.
+//
+// N's level-0 word holds MARK (removed) and DONE (the inserter links no more); both change
+// only by read-modify-writes of that one word, so their order is total. The inserter links
+// each upper level in two steps: it checks N's own link there (marked: stop linking), then
+// its CAS on the predecessor lands (the link is "in flight" in between, so it can land after
+// an unlink pass went past that level) or fails (then it stops if level 0 is marked, else it
+// searches again and retries the level). Finally it sets DONE. A remover marks N's upper
+// links top-down, then marks level 0: the first such mark wins (the removal), a later one
+// loses and does nothing more. Whoever sets the second of MARK and DONE runs an unlink pass
+// (top level down to 0; a level is unlinked only if N's link there is marked) and retires N;
+// the winning remover runs a pass in any case. Searches of other threads also unlink marked
+// links (the helper), and a failed pop_last marks N's upper links without removing it.
+//
+// Checked:
+// - retire happens at most once, and only when no level links N;
+// - the inserter never links N after its retirement (with the above: N is never retired
+//   while the inserter may still link it; SPIN takes every path on which it does link);
+// - at the end, a removed N was retired exactly once and is linked nowhere; a node nobody
+//   removed is not retired and is still linked at level 0.
+
+#define H      3      // N's height: levels 0, 1, 2
+#define MARK   1
+#define DONE   2
+
+byte word = 0;        // N's level-0 word: MARK and DONE bits
+bool umark[H];        // N's own link at level l >= 1 is marked (index 0 unused)
+bool linked[H];       // some predecessor links N at level l
+bool retired = false;
+
+// N's link at level l is marked (level 0: the MARK bit).
+#define marked(l) (l == 0 -> (word & MARK) != 0 : umark[l])
+
+// One step of an unlink pass (or a helper's snip) at level l.
+inline snip(l) {
+    atomic {
+        if
+        :: linked[l] && marked(l) -> linked[l] = false
+        :: else -> skip
+        fi
+    }
+}
+
+// An unlink pass: every level, top down, each level one step.
+inline unlink_pass() {
+    lvl = H - 1;
+    do
+    :: snip(lvl);
+       if
+       :: lvl == 0 -> break
+       :: else -> lvl--
+       fi
+    od
+}
+
+// Retires N: at most once, and only when no level links it.
+inline retire() {
+    atomic {
+        assert(!retired);
+        assert(!linked[0] && !linked[1] && !linked[2]);
+        retired = true
+    }
+}
+
+// Marks N's upper links, top down (each one RMW).
+inline mark_upper() {
+    lvl = H - 1;
+    do
+    :: lvl == 0 -> break
+    :: else -> umark[lvl] = true; lvl--
+    od
+}
+
+proctype inserter() {
+    byte l = 1;
+    byte before;
+    byte lvl;
+    do
+    :: l == H -> break
+    :: else ->
+        if
+        :: umark[l] -> break                      // own link marked: link no more
+        :: else -> skip
+        fi;
+        // The predecessor CAS, possibly long after the check above.
+        if
+        :: atomic { assert(!retired); linked[l] = true }; l++
+        :: if                                     // the CAS failed
+           :: (word & MARK) != 0 -> break         // removed: link no more
+           :: else -> skip                        // search again, retry this level
+           fi
+        fi
+    od;
+    atomic { before = word; word = word | DONE };
+    if
+    :: (before & MARK) != 0 -> unlink_pass(); retire()
+    :: else -> skip
+    fi
+}
+
+proctype remover() {
+    byte before;
+    byte lvl;
+    if
+    :: goto end                                   // this one does not remove N
+    :: true
+    fi;
+    mark_upper();
+    atomic { before = word; word = word | MARK };
+    if
+    :: (before & MARK) != 0 -> skip              // lost: someone else removed N
+    :: else ->
+        unlink_pass();
+        if
+        :: (before & DONE) != 0 -> retire()       // second of MARK and DONE
+        :: else -> skip                           // the inserter will retire N
+        fi
+    fi;
+end:
+    skip
+}
+
+// A pop_last that read N as last, marked its upper links and then failed its level-0 CAS.
+proctype failed_pop_last() {
+    byte lvl;
+    if
+    :: mark_upper()
+    :: skip
+    fi
+}
+
+// Other threads' searches: up to two snips of marked links, at any level.
+proctype helper() {
+    byte n = 0;
+    byte l;
+    do
+    :: n < 2 ->
+        if
+        :: l = 0
+        :: l = 1
+        :: l = 2
+        fi;
+        snip(l);
+        n++
+    :: break
+    od
+}
+
+init {
+    linked[0] = true;                             // published at level 0 (insert's LP)
+    atomic {
+        run inserter();
+        run remover();
+        run remover();
+        run failed_pop_last();
+        run helper()
+    }
+    (_nr_pr == 1);
+    if
+    :: (word & MARK) != 0 ->
+        assert(retired);
+        assert(!linked[0] && !linked[1] && !linked[2])
+    :: else ->
+        assert(!retired && linked[0])
+    fi
+}
