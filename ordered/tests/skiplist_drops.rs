@@ -30,9 +30,9 @@ use tracked::{Rng, Tracked, Tracker, for_each_scheme, join_all, scaled};
 type Map<'t, R> = SkipListMap<Tracked<'t>, Tracked<'t>, Natural, R>;
 
 /// Operations of a sequential run.
-const OPS: usize = scaled(6_000, 150);
+const OPS: usize = scaled(6_000, 40);
 /// Operations per thread of the concurrent run.
-const THREAD_OPS: usize = scaled(5_000, 60);
+const THREAD_OPS: usize = scaled(5_000, 15);
 const THREADS: usize = 4;
 /// Keys `0..KEYS`: small, so operations meet present keys half the time.
 const KEYS: u64 = 24;
@@ -256,9 +256,17 @@ fn mixed_sequential<R: Reclaim>() {
     let mut model: Model = Some(BTreeMap::new());
     let mut map: Map<'_, R> = SkipListMap::new();
     let mut rng = Rng::new(0x5EED);
-    for _ in 0..OPS {
+    for i in 0..OPS {
         step(&map, &tracker, &mut rng, &mut model);
         tracker.assert_no_double_drop();
+        if i % 256 == 0 {
+            let len = model.as_ref().map(BTreeMap::len);
+            assert_eq!(
+                map.check_structure().ok(),
+                len,
+                "structure after {i} operations"
+            );
+        }
     }
     let model = model.expect("sequential");
     assert_eq!(map.check_structure(), Ok(model.len()));
@@ -275,7 +283,7 @@ fn mixed_sequential<R: Reclaim>() {
 /// Replacements and removals with no flush, the last ones while a pin still holds them
 /// (so they cannot have been freed yet), then the map's drop frees everything.
 fn drop_with_pending<R: Reclaim>() {
-    let rounds = scaled(400, 20);
+    let rounds = scaled(400, 12);
     let tracker = Tracker::new(rounds * 8);
     let map: Map<'_, R> = SkipListMap::new();
     for i in 0..rounds as u64 {
@@ -302,7 +310,7 @@ fn drop_with_pending<R: Reclaim>() {
 /// `clear` (then a flush leaves nothing alive), `extend` with duplicate keys (each
 /// duplicate replaces the entry before it), `collect`, `Debug`.
 fn clear_extend_collect<R: Reclaim>() {
-    let n = scaled(300, 24) as u64;
+    let n = scaled(300, 12) as u64;
     let tracker = Tracker::new(n as usize * 8);
     let mut map: Map<'_, R> = SkipListMap::new();
     map.extend((0..n).map(|i| (tracker.make(i % (n / 3)), tracker.make(i))));

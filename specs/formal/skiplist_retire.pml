@@ -1,18 +1,19 @@
 // The retire handshake of ccol-ordered's skip list (ordered/src/skiplist/list.rs, "Removal and
 // retirement"): one node N of height 3, already linked at level 0, whose inserter links levels
-// 1 and 2 while removers mark and unlink it. Expected: errors: 0.
+// 1 and 2 while a remove and a pop_last race to remove it. Expected: errors: 0.
 //
 // N's level-0 word holds MARK (removed) and DONE (the inserter links no more); both change
 // only by read-modify-writes of that one word, so their order is total. The inserter links
 // each upper level in two steps: it checks N's own link there (marked: stop linking), then
 // its CAS on the predecessor lands (the link is "in flight" in between, so it can land after
 // an unlink pass went past that level) or fails (then it stops if level 0 is marked, else it
-// searches again and retries the level). Finally it sets DONE. A remover marks N's upper
-// links top-down, then marks level 0: the first such mark wins (the removal), a later one
-// loses and does nothing more. Whoever sets the second of MARK and DONE runs an unlink pass
-// (top level down to 0; a level is unlinked only if N's link there is marked) and retires N;
-// the winning remover runs a pass in any case. Searches of other threads also unlink marked
-// links (the helper), and a failed pop_last marks N's upper links without removing it.
+// searches again and retries the level). Finally it sets DONE. A remove marks N's upper links
+// top-down, then level 0; a pop_last marks level 0 first and the upper links after. The first
+// level-0 mark wins (the removal); a later one loses and does nothing more. Whoever sets the
+// second of MARK and DONE marks the upper links itself (a pop_last may not have yet), runs an
+// unlink pass (top level down to 0; a level is unlinked only if N's link there is marked) and
+// retires N; the winner runs a pass in any case. Other threads' searches also unlink marked
+// links (the helper). Either remover may not run at all.
 //
 // Checked:
 // - retire happens at most once, and only when no level links N;
@@ -55,8 +56,20 @@ inline unlink_pass() {
     od
 }
 
-// Retires N: at most once, and only when no level links it.
-inline retire() {
+// Marks N's upper links, top down (each one RMW; idempotent).
+inline mark_upper() {
+    lvl = H - 1;
+    do
+    :: lvl == 0 -> break
+    :: else -> umark[lvl] = true; lvl--
+    od
+}
+
+// The second of MARK and DONE: marks the upper links, unlinks N everywhere, retires it (at
+// most once, and only when no level links it).
+inline unlink_and_retire() {
+    mark_upper();
+    unlink_pass();
     atomic {
         assert(!retired);
         assert(!linked[0] && !linked[1] && !linked[2]);
@@ -64,13 +77,12 @@ inline retire() {
     }
 }
 
-// Marks N's upper links, top down (each one RMW).
-inline mark_upper() {
-    lvl = H - 1;
-    do
-    :: lvl == 0 -> break
-    :: else -> umark[lvl] = true; lvl--
-    od
+// After a winning level-0 mark whose RMW returned `before`.
+inline finish_removal() {
+    if
+    :: (before & DONE) != 0 -> unlink_and_retire()  // second of MARK and DONE
+    :: else -> unlink_pass()                        // the inserter will retire N
+    fi
 }
 
 proctype inserter() {
@@ -95,40 +107,44 @@ proctype inserter() {
     od;
     atomic { before = word; word = word | DONE };
     if
-    :: (before & MARK) != 0 -> unlink_pass(); retire()
+    :: (before & MARK) != 0 -> unlink_and_retire()
     :: else -> skip
     fi
 }
 
+// A remove (or a replacement): upper links top-down, then level 0.
 proctype remover() {
     byte before;
     byte lvl;
     if
-    :: goto end                                   // this one does not remove N
+    :: goto end                                   // does not run
     :: true
     fi;
     mark_upper();
     atomic { before = word; word = word | MARK };
     if
     :: (before & MARK) != 0 -> skip              // lost: someone else removed N
-    :: else ->
-        unlink_pass();
-        if
-        :: (before & DONE) != 0 -> retire()       // second of MARK and DONE
-        :: else -> skip                           // the inserter will retire N
-        fi
+    :: else -> finish_removal()
     fi;
 end:
     skip
 }
 
-// A pop_last that read N as last, marked its upper links and then failed its level-0 CAS.
-proctype failed_pop_last() {
+// A pop_last that read N as last: level 0 first, then (only if that won) the upper links.
+proctype popper() {
+    byte before;
     byte lvl;
     if
-    :: mark_upper()
-    :: skip
-    fi
+    :: goto end                                   // does not run
+    :: true
+    fi;
+    atomic { before = word; word = word | MARK };
+    if
+    :: (before & MARK) != 0 -> skip              // lost
+    :: else -> mark_upper(); finish_removal()
+    fi;
+end:
+    skip
 }
 
 // Other threads' searches: up to two snips of marked links, at any level.
@@ -153,8 +169,7 @@ init {
     atomic {
         run inserter();
         run remover();
-        run remover();
-        run failed_pop_last();
+        run popper();
         run helper()
     }
     (_nr_pr == 1);

@@ -191,7 +191,13 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 let mut pred_link = unsafe { Self::at(pred, level) };
                 let mut word = pred_link.load(guard);
                 if word.tag() & MARK != 0 {
-                    // The predecessor is being removed: its links are frozen.
+                    // The predecessor is being removed: its links are frozen. Help its remover
+                    // mark the rest of its tower (a `pop_last` marks level 0 first), or every
+                    // search that passes it above would wait for that remover to run again.
+                    if let Some(node) = pred_node {
+                        // SAFETY: `node` was reached under the guard.
+                        unsafe { self.mark_upper(node, guard) };
+                    }
                     stat!(self.stats => retries);
                     continue 'retry;
                 }
@@ -624,12 +630,18 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         let key = &unsafe { node::entry(node) }.key;
         'retry: loop {
             let mut below = self.head_tower();
+            let mut below_node: Option<NodeRef<'g, K, V, R>> = None;
             for level in (0..self.levels(height)).rev() {
                 let mut pred = below;
                 // SAFETY: the head or a node reached at a level ≥ this one.
                 let mut pred_link = unsafe { Self::at(pred, level) };
                 let mut word = pred_link.load(guard);
                 if word.tag() & MARK != 0 {
+                    // As in `find`: help the predecessor's remover finish marking.
+                    if let Some(node) = below_node {
+                        // SAFETY: `node` was reached under the guard.
+                        unsafe { self.mark_upper(node, guard) };
+                    }
                     continue 'retry;
                 }
                 loop {
@@ -660,6 +672,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                         Cmp::Less => {
                             // SAFETY: as above.
                             below = unsafe { node::tower(curr) };
+                            below_node = Some(curr);
                             pred = below;
                         }
                         Cmp::Equal => {
