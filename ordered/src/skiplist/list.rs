@@ -613,10 +613,10 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         // bits say where it is still linked otherwise (or where a snip is in flight), and
         // an identity walk finishes those levels without trusting the comparator.
         self.unlink_remaining_by_identity(node, guard);
-        // SAFETY: the node is marked at every level, its inserter is done, and it is
-        // unlinked at every level (checked above, not assumed), so nothing links it again
-        // (module docs); exactly one thread gets here per node (the second of MARK and DONE).
-        // `free` drops the key and value (Send) on any thread.
+        // The node is marked at every level, its inserter is done, and it is unlinked at
+        // every level (checked above, not assumed), so nothing links it again (module docs);
+        // exactly one thread gets here per node (the second of MARK and DONE).
+        // SAFETY: unlinked, retired once; `free` drops the key and value (Send) anywhere.
         unsafe { guard.retire_with(node, node::free::<K, V, R>) };
     }
 

@@ -108,9 +108,9 @@ impl<K: Send, V: Send, C, R: Reclaim> SkipList<K, V, C, R> {
         for level in (0..height).rev() {
             self.unlink_level_by_identity(level, guard);
         }
-        // SAFETY: as in `unlink_and_retire`: removed, inserter done, unlinked everywhere by
-        // the full walks above; only the thread that set the second of MARK and DONE (or won
-        // the mark after DONE) gets here.
+        // As in `unlink_and_retire`: removed, inserter done, unlinked everywhere by the full
+        // walks above; only the thread that set the second of MARK and DONE gets here.
+        // SAFETY: unlinked, retired once; `free` drops the key and value (Send) anywhere.
         unsafe { guard.retire_with(node, node::free::<K, V, R>) };
     }
 
