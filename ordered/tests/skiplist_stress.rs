@@ -36,7 +36,7 @@ use std::{sync::mpsc, thread};
 use ccol_atomics::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use ccol_ordered::{Natural, SkipListMap};
 use ccol_reclaim::Reclaim;
-use tracked::{Rng, Tracked, Tracker, for_each_scheme, join_all, scaled};
+use tracked::{Rng, Tracked, Tracker, for_each_scheme, join_all, join_all_then, scaled};
 
 type Map<'t, R> = SkipListMap<Tracked<'t>, Tracked<'t>, Natural, R>;
 
@@ -312,9 +312,10 @@ fn with_readers<R: Reclaim, T: Send>(
             .collect();
         let writer = &writer;
         let writers = (0..WRITERS).map(|w| s.spawn(move || writer(w))).collect();
-        let results = join_all(writers);
-        // Relaxed: the readers only poll it; their join orders everything after.
-        stop.store(true, Relaxed);
+        let results = join_all_then(writers, || {
+            // Relaxed: the readers only poll it; their join orders everything after.
+            stop.store(true, Relaxed);
+        });
         join_all(readers);
         results
     })
@@ -502,8 +503,7 @@ fn stalled_reader_with<R: Reclaim>(writers: usize) {
                 })
             })
             .collect();
-        join_all(handles);
-        leave_tx.send(()).unwrap();
+        join_all_then(handles, || leave_tx.send(()).unwrap());
         join_all(vec![reader]);
     });
     // Relaxed: the joins ordered every update.

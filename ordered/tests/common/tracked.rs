@@ -308,12 +308,17 @@ impl Rng {
 /// than letting the scope end) waits until the thread has run its thread-local destructors,
 /// which hand its participant's pending garbage to the map's domain.
 pub fn join_all<T>(handles: Vec<ScopedJoinHandle<'_, T>>) -> Vec<T> {
-    handles
+    join_all_then(handles, || {})
+}
+
+/// Joins every handle, then runs `then` (which releases the threads that wait for these
+/// ones: readers polling a stop flag, a stalled reader), and only then propagates the first
+/// panic: a failing thread makes the test fail instead of leaving the others waiting forever.
+pub fn join_all_then<T>(handles: Vec<ScopedJoinHandle<'_, T>>, then: impl FnOnce()) -> Vec<T> {
+    let results: Vec<_> = handles.into_iter().map(ScopedJoinHandle::join).collect();
+    then();
+    results
         .into_iter()
-        .map(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e))
-        })
+        .map(|result| result.unwrap_or_else(|e| std::panic::resume_unwind(e)))
         .collect()
 }
