@@ -368,8 +368,11 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     pub(crate) fn new_node<'g>(&self, key: K, value: V, guard: &'g Guard<'_, R>) -> NodeRef<'g, K, V, R> {
         let height = self.heights.next();
         stat!(self.stats => heights[height - 1]);
-        // Relaxed: a hint; this thread's own later reads see it (coherence).
-        self.levels.fetch_max(height, Ordering::Relaxed);
+        // Relaxed: a hint; this thread's own later reads see it (coherence). Most heights are
+        // below the hint: read first, so an insert writes the shared line only when it grows.
+        if height > self.levels.load(Ordering::Relaxed) {
+            self.levels.fetch_max(height, Ordering::Relaxed);
+        }
         node::alloc(key, value, height, guard)
     }
 
