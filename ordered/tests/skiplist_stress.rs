@@ -20,7 +20,8 @@
 //! - **A stalled reader.** One thread holds a `PinnedMap` and blocks while two writers
 //!   churn entries. Under IBR the unreclaimed entries stay under a bound set by the entries
 //!   the reader can see and the scheme's thresholds (`ccol_reclaim`'s `ibr.rs` and
-//!   `tests/stall.rs` derive `2T + 2F` per writer, T = `retire_threshold`, F =
+//!   `tests/stall.rs` derive `T + F` per writer pinning per operation; this test allows
+//!   `2T + 2F`, T = `retire_threshold`, F =
 //!   `epoch_frequency`), far below the entries retired; under DEBRA they may grow. After the
 //!   reader leaves, a flush frees everything.
 
@@ -411,7 +412,8 @@ fn read_until<R: Reclaim>(map: &Map<'_, R>, stop: &AtomicBool, stable: bool, r: 
 ///   operation): the entries alive when it last raised its reservation, which it keeps from
 ///   being freed when the others remove them: at most `keys`.
 /// - Per writer: the entries born in a stalled participant's epoch before retirements move the
-///   epoch on (F), the `2T + 2F` that `ccol_reclaim`'s `tests/stall.rs` derives for one writer,
+///   epoch on (F), `2T + 2F` for one writer (twice the `T + F` that `ccol_reclaim`'s
+///   `tests/stall.rs` derives, for a writer still pinned when its scan falls due),
 ///   one more batch of T for a scan that meets another writer's reservation, and one entry in
 ///   flight.
 /// - With more than one writer the per-writer part is quadrupled: a writer descheduled inside

@@ -213,7 +213,8 @@ fn threaded_run_returns_to_baseline<R: Reclaim>() {
 
 /// A reader pins the queue's domain and stalls while this thread turns segments of one value
 /// over (push two, pop two: one segment retired per cycle). IBR keeps a bounded number alive
-/// (`2T + 2F` pending for thresholds `T`, `F`, as in ccol-reclaim's `tests/stall.rs`, plus the
+/// (at most `2T + 2F` pending for thresholds `T`, `F`, twice what ccol-reclaim's
+/// `tests/stall.rs` derives for one writer, plus the
 /// two linked segments); DEBRA frees none until the reader leaves, then all of them on a
 /// flush.
 fn stalled_reader<R: Reclaim>() {

@@ -178,7 +178,7 @@ pub(crate) mod imp {
     impl Drop for UndoPin<'_> {
         fn drop(&mut self) {
             // SAFETY: `pin_new_epoch`'s caller owns the slot and is pinned once.
-            unsafe { unpin(self.0) };
+            let _due = unsafe { unpin(self.0) };
         }
     }
 
@@ -211,7 +211,7 @@ pub(crate) mod imp {
     ///
     /// The caller owns `slot` and is pinned.
     #[inline]
-    pub(crate) unsafe fn unpin(slot: &Slot) {
+    pub(crate) unsafe fn unpin(slot: &Slot) -> bool {
         // SAFETY: the caller owns `slot`; the closure touches crate state only.
         unsafe {
             slot.with_local(|local| {
@@ -225,6 +225,8 @@ pub(crate) mod imp {
                 }
             });
         }
+        // DEBRA frees when a pin observes a new epoch, never at unpin.
+        false
     }
 
     /// Protected load: a plain load; the epoch protects everything read inside the guard.

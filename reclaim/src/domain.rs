@@ -89,8 +89,9 @@ pub(crate) struct Core {
 ///
 /// **Progress.** Registration is lock-free (a CAS per slot, allocation when the registry
 /// grows); pinning and protected loads are lock-free (IBR's protect loop retries only when
-/// the epoch moved) and wait-free under DEBRA; retiring is wait-free except for the periodic
-/// scan, whose cost is bounded by the number of pending objects times participants. The
+/// the epoch moved) and wait-free under DEBRA; retiring, and dropping a guard, are wait-free
+/// except for the periodic scan (IBR: run by the outermost guard's drop after a threshold of
+/// retirements), whose cost is bounded by the number of pending objects times participants. The
 /// thread-local path takes a process-wide lock the first time a thread uses a domain and at
 /// thread exit, never on the fast path.
 pub struct Domain<R: Reclaim> {
@@ -293,6 +294,9 @@ impl<R: Reclaim> Domain<R> {
         // SAFETY: the caller owns `slot` (this function's contract as stated on it).
         let batch = unsafe { dispatch!(R::KIND, flush(&self.core, slot)) };
         free_batch(slot, batch);
+        // A flush returns memory: the blocks just cached go back to the allocator too.
+        // SAFETY: the caller owns `slot`; releasing blocks runs no user code.
+        unsafe { slot.with_local(|local| local.blocks.release_all()) };
     }
 
     /// Releases `slot` (owned by the caller and unpinned): clears what it published, keeps its
@@ -315,6 +319,9 @@ pub(crate) unsafe fn release_slot<R: Reclaim>(
 ) {
     // SAFETY: forwarded from this function's contract.
     let has_garbage = unsafe { dispatch!(R::KIND, prepare_release(slot)) };
+    // The cached blocks belong to the participant, not to the slot's next owner.
+    // SAFETY: the caller owns `slot`; releasing blocks runs no user code.
+    unsafe { slot.with_local(|local| local.blocks.release_all()) };
     if let Some(first) = first {
         crate::registry::release(first, slot, has_garbage);
     }

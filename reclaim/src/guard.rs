@@ -8,7 +8,7 @@ use crate::{
     pointers::{Node, Shared},
     reclaim::{Header as _, Reclaim},
     registry::Slot,
-    retired::{Retired, free_batch},
+    retired::{Free, Retired, free_batch},
     stats::stat,
 };
 
@@ -102,6 +102,10 @@ impl<R: Reclaim> fmt::Debug for Handle<'_, R> {
 /// `'g` lifetime of [`Shared<'g, T, R>`](Shared) expresses. Dropping the outermost guard of
 /// a participant ends its reservation (IBR) or announces it quiescent (DEBRA).
 ///
+/// Under IBR, dropping the outermost guard also runs the scan this participant's retirements
+/// made due (so retired objects' destructors may run inside the drop; not while the thread
+/// unwinds, where the scan waits for the next guard).
+///
 /// `!Send` and `!Sync`. Holding a guard for a long time delays reclamation: under DEBRA of
 /// everything retired in the domain meanwhile, under IBR only of objects allocated before
 /// the guard's reservation grew to cover them.
@@ -154,19 +158,21 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         }
         // SAFETY: `node` is a live node of this domain (contract), so its header is readable.
         let birth = unsafe { (*node).header.birth() };
-        // SAFETY: `drop_erased::<T, R>` frees a node allocated as `Owned<T, R>` (contract),
-        // once, when the scheme decides nobody can reach it.
-        unsafe { self.retire_erased(node.cast(), Node::<T, R::Header>::drop_erased, birth) };
+        let free = Free::Recycle(Node::<T, R::Header>::drop_in_place_erased);
+        // SAFETY: `drop_in_place_erased::<T, R>` drops a node allocated as `Owned<T, R>`
+        // (contract) once, when the scheme decides nobody can reach it, and returns the
+        // layout its block was allocated with.
+        unsafe { self.retire_erased(node.cast(), free, birth) };
     }
 
-    /// Retires an untyped node: `free(node)` runs once nobody can reach it.
+    /// Retires an untyped node: `free`'s function runs on it once nobody can reach it.
     ///
     /// # Safety
     ///
-    /// `node` is an unlinked node of this domain born at `birth`, retired once, and calling
-    /// `free(node)` once, on any thread, when no thread can reach it, is sound.
+    /// `node` is an unlinked node of this domain born at `birth`, retired once, and `free`
+    /// satisfies `Retired::new`'s contract for it.
     #[inline]
-    pub(crate) unsafe fn retire_erased(&self, node: *mut (), free: unsafe fn(*mut ()), birth: u64) {
+    pub(crate) unsafe fn retire_erased(&self, node: *mut (), free: Free, birth: u64) {
         // SAFETY: forwarded from this function's contract.
         let entry = unsafe { Retired::new(node, free, birth) };
         self.push(entry);
@@ -198,7 +204,7 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         let ptr = Box::into_raw(Box::new(f)).cast::<()>();
         // SAFETY: `call::<F>` consumes the box once; running it later is sound by this
         // function's contract. Birth 0: wait for every reservation that overlaps the stamp.
-        let entry = unsafe { Retired::new(ptr, call::<F>, 0) };
+        let entry = unsafe { Retired::new(ptr, Free::Whole(call::<F>), 0) };
         self.push(entry);
     }
 
@@ -207,6 +213,16 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         stat!(crate::stats::bump(&self.slot.stats.retired, 1));
         // SAFETY: the guard's participant owns the slot and is pinned.
         let batch = unsafe { dispatch!(R::KIND, retire(&self.domain.core, self.slot, entry)) };
+        free_batch(self.slot, batch);
+    }
+
+    /// The scan a retirement made due, run by the outermost unpin (`ibr::imp::unpin`).
+    #[cold]
+    #[inline(never)]
+    fn scan_after_unpin(&self) {
+        let core = &self.domain.core;
+        // SAFETY: the guard's participant owns the slot (now unpinned).
+        let batch = unsafe { dispatch!(R::KIND, flush(core, self.slot)) };
         free_batch(self.slot, batch);
     }
 
@@ -237,10 +253,28 @@ impl<R: Reclaim> Drop for Guard<'_, R> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: the guard's participant owns the slot; this ends one pin.
-        unsafe { dispatch!(R::KIND, unpin(self.slot)) };
+        let scan_due = unsafe { dispatch!(R::KIND, unpin(self.slot)) };
+        if scan_due && may_free() {
+            self.scan_after_unpin();
+        }
         if self.temporary {
             self.domain.release_slot(self.slot);
         }
+    }
+}
+
+/// Whether a guard's drop may run destructors of retired objects: not while the thread
+/// unwinds (a destructor that panicked then would abort the process). Without std there is
+/// no way to tell, and unwinding no_std targets are rare: always.
+#[inline]
+fn may_free() -> bool {
+    #[cfg(feature = "std")]
+    {
+        !std::thread::panicking()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        true
     }
 }
 

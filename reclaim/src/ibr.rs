@@ -16,18 +16,21 @@
 //! - A retired object gets a **stamp**: an epoch at least as late as the one current when it
 //!   was unlinked. The stamp is taken lazily, by the next scan, after a SeqCst fence (one
 //!   fence per scan instead of one per retirement; a later stamp only delays freeing).
-//! - A **scan** (every `retire_threshold` retirements, or on `flush`) frees every entry whose
-//!   `[birth, stamp]` intersects no published reservation.
+//! - A **scan** frees every entry whose `[birth, stamp]` intersects no published reservation.
+//!   The `retire_threshold`-th retirement since the last scan makes one due; it runs when the
+//!   participant's outermost guard drops, after its reservation is cleared (so the retirer's
+//!   own reservation does not keep the batch for one more scan), or in place at twice the
+//!   threshold if the participant is still pinned then (a long guard), or on `flush`.
 //! - The epoch advances by one every `epoch_frequency` retirements of a participant.
 //!
 //! A reader stalled with reservation `[L, U]` keeps only objects born at or before `U`; once
 //! the epoch passes `U`, which takes at most `epoch_frequency` retirements of any participant,
 //! everything allocated afterwards is reclaimable again. With one writer that pins per
-//! retirement, pending garbage peaks at `2 * retire_threshold + epoch_frequency` when the
-//! frequency divides the threshold (`2 * (retire_threshold + epoch_frequency)` in general):
-//! a scan keeps what the writer's own current reservation covers, so one batch waits for the
-//! next scan. Independent of the number of retirements; 160 at the defaults (64 and 32), the
-//! bound `tests/stall.rs` asserts.
+//! retirement, pending garbage peaks at `retire_threshold + epoch_frequency` (the objects
+//! the stalled reader can hold, plus one batch not yet scanned), independent of the number
+//! of retirements: 96 at the defaults (64 and 32), the bound `tests/stall.rs` asserts and
+//! reaches. A participant that stays pinned across many retirements scans at twice the
+//! threshold, and its own reservation keeps what it retired under that guard.
 //!
 //! # Orderings (ALGORITHMS.md §0.4)
 //!
@@ -49,6 +52,7 @@
 //! # Deviations from the reference
 //!
 //! - Lazy stamping at scan time, as above (the reference reads the epoch at each retire).
+//! - Scans run at the outermost unpin (the reference scans inside `retire`).
 //! - The epoch advances on retirements, not allocations: allocation ([`Owned::new`]) needs
 //!   only a domain, not a participant, and a structure that never retires produces no garbage
 //!   to bound.
@@ -119,23 +123,31 @@ pub(crate) mod imp {
         }
     }
 
-    /// Ends one pin; the outermost clears the reservation.
+    /// Ends one pin; the outermost clears the reservation and returns whether a scan is due
+    /// (the caller then scans through [`flush`], unpinned, unless it is unwinding).
+    ///
+    /// Scanning here, unpinned, rather than inside the retirement that made the scan due:
+    /// the participant's own reservation is gone, so it no longer keeps every entry stamped
+    /// in this scan alive until the next one (each entry is examined once, not twice, and
+    /// half as much garbage waits). While the thread unwinds the caller skips the scan (a
+    /// panicking destructor would abort); it then waits for the next unpin.
     ///
     /// # Safety
     ///
     /// The caller owns `slot` and is pinned.
     #[inline]
-    pub(crate) unsafe fn unpin(slot: &Slot) {
-        // SAFETY: the caller owns `slot`; the closure touches one field.
-        let last = unsafe {
+    pub(crate) unsafe fn unpin(slot: &Slot) -> bool {
+        // SAFETY: the caller owns `slot`; the closure touches crate state only.
+        let (last, due) = unsafe {
             slot.with_local(|local| {
                 local.pins -= 1;
-                local.pins == 0
+                (local.pins == 0, local.scan_due)
             })
         };
         if last {
             clear_reservation(slot);
         }
+        last && due
     }
 
     /// Ends the reservation. Only `upper` is cleared: a scan skips a slot whose `upper` is
@@ -226,11 +238,18 @@ pub(crate) mod imp {
                     advance(core);
                 }
                 local.since_scan += 1;
-                if local.since_scan >= core.retire_threshold {
-                    local.since_scan = 0;
-                    Some(scan(core, slot, local))
-                } else {
+                if local.since_scan < core.retire_threshold {
                     None
+                } else if local.since_scan < 2 * core.retire_threshold {
+                    // Due: the outermost unpin scans (see `unpin`).
+                    local.scan_due = true;
+                    None
+                } else {
+                    // Still pinned a threshold later (a long guard): scan now, so garbage
+                    // stays bounded by the threshold whatever the guard's length.
+                    local.since_scan = 0;
+                    local.scan_due = false;
+                    Some(scan(core, slot, local))
                 }
             })
         }
@@ -246,6 +265,7 @@ pub(crate) mod imp {
         unsafe {
             slot.with_local(|local| {
                 local.since_scan = 0;
+                local.scan_due = false;
                 Some(scan(core, slot, local))
             })
         }
@@ -264,6 +284,7 @@ pub(crate) mod imp {
                 local.pins = 0;
                 local.since_advance = 0;
                 local.since_scan = 0;
+                local.scan_due = false;
                 local.pending() != 0
             })
         }
@@ -299,11 +320,6 @@ pub(crate) mod imp {
         fence(Ordering::SeqCst);
         // SeqCst: the stamp `R` (module docs, "Why L <= R").
         let stamp = core.epoch.load(Ordering::SeqCst);
-        for entry in &mut local.bags[0] {
-            if entry.stamp == INACTIVE {
-                entry.stamp = stamp;
-            }
-        }
         local.reservations.clear();
         for other in core.registry.slots() {
             // Acquire: pairs with the Release store in `clear_reservation`.
@@ -321,22 +337,29 @@ pub(crate) mod imp {
             }
         }
         stat!(record_scan(core, slot));
-        let mut batch = FreeBatch::with_buffer(mem::take(&mut local.spare));
+        // The whole list becomes the batch (the spare buffer becomes the list); the entries
+        // a reservation still covers are moved back. A scan at unpin usually keeps none, so
+        // the common case moves nothing.
+        let mut batch = mem::replace(&mut local.bags[0], mem::take(&mut local.spare));
         let reservations = &local.reservations;
-        let list = &mut local.bags[0];
-        let mut index = 0;
-        while index < list.len() {
-            let entry = &list[index];
+        let mut kept = 0;
+        for index in 0..batch.len() {
+            let entry = &mut batch[index];
+            if entry.stamp == INACTIVE {
+                entry.stamp = stamp;
+            }
             let protected = reservations
                 .iter()
                 .any(|&(lower, upper)| lower <= entry.stamp && entry.birth <= upper);
             if protected {
-                index += 1;
-            } else {
-                batch.push(list.swap_remove(index));
+                if kept != index {
+                    batch.swap(kept, index);
+                }
+                kept += 1;
             }
         }
-        batch
+        local.bags[0].extend(batch.drain(..kept));
+        FreeBatch::of(batch)
     }
 
     /// Counts a scan and samples the domain's pending garbage for the peak (`stats`).

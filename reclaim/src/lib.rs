@@ -38,6 +38,7 @@ cfg_if_schemes! {
     extern crate alloc;
     use ccol_atomics::sync;
 
+    mod blocks;
     mod local;
     mod registry;
     mod retired;

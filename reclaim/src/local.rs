@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use crate::retired::Retired;
+use crate::{blocks::BlockCache, retired::Retired};
 
 /// Owner-local state of one registry slot.
 #[cfg_attr(
@@ -29,12 +29,16 @@ pub(crate) struct Local {
     pub(crate) since_advance: usize,
     /// Retirements since the last scan.
     pub(crate) since_scan: usize,
+    /// IBR: `retire_threshold` retirements since the last scan; the outermost unpin scans.
+    pub(crate) scan_due: bool,
     /// DEBRA: how many slots have been seen quiescent or current in the epoch in `epoch`.
     pub(crate) checked: usize,
     /// IBR: the reservations read by the last scan (kept to reuse the allocation).
     pub(crate) reservations: Vec<(u64, u64)>,
     /// A spare buffer for free batches (kept to reuse the allocation).
     pub(crate) spare: Vec<Retired>,
+    /// Blocks of freed nodes, reused by `Owned::with_guard` (`blocks.rs`).
+    pub(crate) blocks: BlockCache,
 }
 
 impl Local {
@@ -48,9 +52,11 @@ impl Local {
             stamped: Vec::new(),
             since_advance: 0,
             since_scan: 0,
+            scan_due: false,
             checked: 0,
             reservations: Vec::new(),
             spare: Vec::new(),
+            blocks: BlockCache::new(),
         }
     }
 

@@ -1,13 +1,28 @@
 //! Retired objects waiting to be freed, and the batch that frees them.
 //!
-//! An entry is type-erased: a pointer, the monomorphic function that drops and deallocates
-//! what it points to, and the two epochs IBR decides with. Entries live in owner-local
-//! vectors (`local.rs`), never inside the objects, so a live node carries only its header.
+//! An entry is type-erased: a pointer, the monomorphic function that drops (and, for
+//! objects whose size only their structure knows, deallocates) what it points to, and the
+//! two epochs IBR decides with. Entries live in owner-local vectors (`local.rs`), never
+//! inside the objects, so a live node carries only its header.
+//!
+//! A node whose layout the crate knows ([`Free::Recycle`]) is dropped in place and its block
+//! handed to the freeing participant's block cache (`blocks.rs`), or to the allocator.
 
 use alloc::vec::Vec;
-use core::mem;
+use core::{alloc::Layout, mem, ptr::NonNull};
 
-use crate::{reclaim::INACTIVE, registry::Slot, stats::stat};
+use crate::{allocation, reclaim::INACTIVE, registry::Slot, stats::stat};
+
+/// How an entry is freed.
+#[derive(Clone, Copy)]
+pub(crate) enum Free {
+    /// The function drops the object and releases its memory itself (deferred closures,
+    /// tailed nodes).
+    Whole(unsafe fn(*mut ())),
+    /// The function drops the object in place and returns the layout of its block, which the
+    /// caller then caches or deallocates.
+    Recycle(unsafe fn(*mut ()) -> Layout),
+}
 
 /// One retired object (or deferred closure).
 #[cfg_attr(
@@ -17,8 +32,8 @@ use crate::{reclaim::INACTIVE, registry::Slot, stats::stat};
 pub(crate) struct Retired {
     /// The object; only `free` interprets it.
     ptr: *mut (),
-    /// Drops and deallocates `ptr`.
-    free: unsafe fn(*mut ()),
+    /// Drops `ptr` (and frees or recycles its memory).
+    free: Free,
     /// IBR: the object's birth epoch (0 for deferred closures: born before everything).
     pub(crate) birth: u64,
     /// IBR: an epoch at least as late as the one current when the object was unlinked
@@ -36,10 +51,11 @@ impl Retired {
     ///
     /// # Safety
     ///
-    /// Calling `free(ptr)` once, on any thread, at any later time when no thread can reach
-    /// `ptr`, must be sound.
+    /// Calling `free`'s function on `ptr` once, on any thread, at any later time when no
+    /// thread can reach `ptr`, must be sound; for [`Free::Recycle`], the layout it returns is
+    /// the one `ptr`'s block was allocated with by the global allocator (size 0: no block).
     #[inline]
-    pub(crate) unsafe fn new(ptr: *mut (), free: unsafe fn(*mut ()), birth: u64) -> Self {
+    pub(crate) unsafe fn new(ptr: *mut (), free: Free, birth: u64) -> Self {
         Self {
             ptr,
             free,
@@ -48,15 +64,42 @@ impl Retired {
         }
     }
 
-    /// Drops and deallocates the object.
+    /// Drops the object; returns its block and layout if the memory is still to be freed
+    /// (by [`recycle`] or the allocator).
     ///
     /// # Safety
     ///
     /// The scheme has established that no thread can still reach the object.
+    unsafe fn drop_object(self) -> Option<(NonNull<u8>, Layout)> {
+        match self.free {
+            Free::Whole(free) => {
+                // SAFETY: `new`'s contract makes the call sound once nobody can reach the
+                // object, which this function's caller established; `self` is consumed, so
+                // it runs once.
+                unsafe { free(self.ptr) };
+                None
+            }
+            Free::Recycle(drop_in_place) => {
+                // SAFETY: as above.
+                let layout = unsafe { drop_in_place(self.ptr) };
+                let block = NonNull::new(self.ptr.cast::<u8>())?;
+                (layout.size() != 0).then_some((block, layout))
+            }
+        }
+    }
+
+    /// Drops the object and deallocates its memory.
+    ///
+    /// # Safety
+    ///
+    /// As [`drop_object`](Self::drop_object).
     unsafe fn free(self) {
-        // SAFETY: `new`'s contract makes the call sound once nobody can reach the object,
-        // which this function's caller established; `self` is consumed, so it runs once.
-        unsafe { (self.free)(self.ptr) }
+        // SAFETY: forwarded from this function's contract.
+        if let Some((block, layout)) = unsafe { self.drop_object() } {
+            // SAFETY: `new`'s contract: the block was allocated with `layout`, and the
+            // object in it was just dropped.
+            unsafe { allocation::free_layout(block.as_ptr(), layout) };
+        }
     }
 }
 
@@ -82,6 +125,11 @@ impl FreeBatch {
         self.entries.push(entry);
     }
 
+    /// A batch of exactly `entries`.
+    pub(crate) fn of(entries: Vec<Retired>) -> Self {
+        Self { entries }
+    }
+
     /// Number of entries in the batch.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
@@ -96,6 +144,25 @@ impl FreeBatch {
         while let Some(entry) = self.entries.pop() {
             // SAFETY: the caller established that nothing in the batch is reachable.
             unsafe { entry.free() };
+        }
+        mem::take(&mut self.entries)
+    }
+
+    /// [`free_all`](Self::free_all), handing the blocks of recyclable nodes to `slot`'s
+    /// block cache (which frees what it does not keep).
+    ///
+    /// # Safety
+    ///
+    /// As [`free_all`](Self::free_all), and the caller owns `slot`.
+    unsafe fn recycle_all(mut self, slot: &Slot) -> Vec<Retired> {
+        while let Some(entry) = self.entries.pop() {
+            // SAFETY: the caller established that nothing in the batch is reachable. The
+            // destructor runs outside `with_local`, so it may pin this slot again.
+            if let Some((block, layout)) = unsafe { entry.drop_object() } {
+                // SAFETY: the caller owns `slot`; `put` runs no user code. The block was
+                // allocated with `layout` and its object is dropped (`Retired::new`).
+                unsafe { slot.with_local(|local| local.blocks.put(block, layout)) };
+            }
         }
         mem::take(&mut self.entries)
     }
@@ -115,15 +182,17 @@ impl Drop for FreeBatch {
 }
 
 /// Frees a batch a scheme decided on, after the scheme released `slot`'s local state, and
-/// keeps the batch's buffer as the slot's spare.
+/// keeps the batch's buffer as the slot's spare. Blocks of recyclable nodes go to the slot's
+/// block cache (`blocks.rs`).
 ///
 /// The caller owns `slot`; every object in the batch is unreachable (the scheme's decision).
 #[inline]
 pub(crate) fn free_batch(slot: &Slot, batch: Option<FreeBatch>) {
     let Some(batch) = batch else { return };
     let _count = batch.len();
-    // SAFETY: the scheme put in the batch only objects no participant can reach.
-    let buffer = unsafe { batch.free_all() };
+    // SAFETY: the scheme put in the batch only objects no participant can reach; the caller
+    // owns `slot`.
+    let buffer = unsafe { batch.recycle_all(slot) };
     stat!(crate::stats::bump(&slot.stats.reclaimed, _count as u64));
     // SAFETY: the caller owns `slot`; the closure only stores a buffer.
     unsafe {

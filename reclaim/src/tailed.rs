@@ -222,6 +222,6 @@ impl<R: Reclaim> Guard<'_, R> {
         let birth = unsafe { (*node).header.birth() };
         // SAFETY: `free` frees the node once, when the scheme decides nobody can reach it
         // (contract).
-        unsafe { self.retire_erased(node.cast(), free, birth) };
+        unsafe { self.retire_erased(node.cast(), crate::retired::Free::Whole(free), birth) };
     }
 }

@@ -43,30 +43,22 @@ struct Outcome {
 /// IBR's bound on pending garbage with one stalled reader and one writer pinning once per
 /// operation, for a domain with `retire_threshold` T and `epoch_frequency` F.
 ///
-/// Derivation (`ibr.rs`: the writer advances the epoch at every F-th retirement and scans at
-/// every T-th; a scan stamps unstamped entries with the epoch `R` it reads and frees those
-/// whose `[birth, stamp]` meets no reservation):
+/// Derivation (`ibr.rs`: the writer advances the epoch at every F-th retirement; its T-th
+/// retirement since the last scan makes a scan due, which runs when that operation's guard
+/// drops, after the writer's reservation is cleared; a scan stamps unstamped entries with the
+/// epoch `R` it reads and frees those whose `[birth, stamp]` meets no reservation):
 /// 1. The reader pinned and loaded at epoch `U` before the writer started, so it protects the
 ///    objects born at `U`: the initial node and the F nodes the writer allocates before its
 ///    F-th retirement moves the epoch past `U`. These F + 1 objects stay pending.
-/// 2. Any other object, retired at retirement `t`, is stamped by the first scan at or after
-///    `t` (at most T - 1 retirements later). The writer's own reservation (its pin epoch,
-///    which is at least the birth of everything it retires and at most `R`) keeps it until a
-///    scan runs in an operation pinned after the epoch passed `R`: the epoch advances within
-///    F retirements after the stamping scan, and the next scan comes within T retirements
-///    after that. So it is freed fewer than (T - 1) + F + T retirements after it was retired,
-///    and at most 2T + F - 1 such objects are pending after any retirement.
+/// 2. Any other object meets no reservation at the first scan after its retirement (the
+///    writer's own is cleared by then), so it is freed at most T - 1 retirements after it
+///    was retired, counted after the operation's guard has dropped.
 ///
-/// Total: (F + 1) + (2T + F - 1) = 2T + 2F. When F divides T and F < T (the defaults), the
-/// epoch always passes `R` before the next scan, so step 2 is at most T - 1 + T: the bound is
-/// 2T + F (160 at the defaults 64/32, 20 at 8/4), and the measured peak reaches it exactly.
+/// Total: (F + 1) + (T - 1) = T + F (96 at the defaults 64/32, 12 at 8/4); the measured peak
+/// reaches it exactly. (Before scans moved to the unpin, the writer's own reservation kept
+/// every batch for one more scan: 2T + F.)
 const fn ibr_bound(retire_threshold: usize, epoch_frequency: usize) -> usize {
-    let (t, f) = (retire_threshold, epoch_frequency);
-    if f < t && t % f == 0 {
-        2 * t + f
-    } else {
-        2 * t + 2 * f
-    }
+    retire_threshold + epoch_frequency
 }
 
 /// The reader's side: load the link under `guard`, report, block until told to leave, then

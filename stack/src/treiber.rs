@@ -207,18 +207,25 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
 
     /// A node holding `value`, unlinked.
     fn new_node(&self, value: T) -> Owned<Node<T, R>, R> {
-        Owned::new(
-            Node {
-                next: Atomic::null(),
-                value: ManuallyDrop::new(value),
-            },
-            &self.domain,
-        )
+        Owned::new(Self::node_of(value), &self.domain)
+    }
+
+    /// [`new_node`](Self::new_node) in a block this participant's earlier pops freed, when
+    /// there is one (ccol-reclaim's block cache: no allocator call on the push/pop cycle).
+    fn new_node_in(value: T, guard: &Guard<'_, R>) -> Owned<Node<T, R>, R> {
+        Owned::with_guard(Self::node_of(value), guard)
+    }
+
+    fn node_of(value: T) -> Node<T, R> {
+        Node {
+            next: Atomic::null(),
+            value: ManuallyDrop::new(value),
+        }
     }
 
     /// [`push_guarded`](Self::push_guarded) for a guard known to be of this stack's domain.
     fn push_in(&self, value: T, guard: &Guard<'_, R>) {
-        let mut node = self.new_node(value);
+        let mut node = Self::new_node_in(value, guard);
         let mut failures: u32 = 0;
         let mut backoff = Backoff::new();
         // Protected (module docs, ABA): the CAS below may link this node.
