@@ -39,8 +39,10 @@
 //! The collections treat a comparator that breaks the laws, or panics, as a logic error in
 //! the caller, the same promise std's `BTreeMap` makes for a misbehaving `Ord`: operations
 //! may then give wrong answers (miss a key that is present, keep two keys the order calls
-//! equal, iterate out of order), but never cause undefined behaviour, a leak, or a value
-//! dropped twice or not at all. A panic unwinds out of the operation that called the
+//! equal, iterate out of order) or fail to terminate (a skip list's backward iteration finds
+//! each next key by a search, and an intransitive order can send it around a cycle of keys
+//! forever; std lists non-termination among the possible effects too), but never cause
+//! undefined behaviour, a leak, or a value dropped twice or not at all. A panic unwinds out of the operation that called the
 //! comparator and leaves the collection structurally valid. Each collection's tests check
 //! this with comparators that panic on their k-th call and comparators that answer at random,
 //! under Miri as well.

@@ -97,20 +97,14 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
         V: Send,
         C: Comparator<K> + CompareBorrowed<K, Q>,
     {
-        let order = list.order();
         if self.front.done {
             return None;
         }
         let candidate = match self.front.last {
-            None => match self.bounds.start_bound() {
-                Bound::Included(q) => {
-                    list.navigate_by(&|k| list.comparator.compare_borrowed(k, q), Toward::Ceiling, guard)
-                }
-                Bound::Excluded(q) => {
-                    list.navigate_by(&|k| list.comparator.compare_borrowed(k, q), Toward::Higher, guard)
-                }
-                Bound::Unbounded => list.first(guard),
-            },
+            None => {
+                let toward = [Toward::Ceiling, Toward::Higher];
+                seek(list, self.bounds.start_bound(), toward, || list.first(guard), guard)
+            }
             Some(last) => {
                 // SAFETY: yielded under the guard (contract).
                 let last = unsafe { Self::node(last, guard) };
@@ -122,17 +116,9 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
         let found = candidate.filter(|node| {
             // SAFETY: protected under the guard.
             let key = &unsafe { node::entry(*node) }.key;
-            let below_end = match self.bounds.end_bound() {
-                Bound::Included(q) => list.comparator.compare_borrowed(key, q) != Cmp::Greater,
-                Bound::Excluded(q) => list.comparator.compare_borrowed(key, q) == Cmp::Less,
-                Bound::Unbounded => true,
-            };
-            let before_back = self.back.last.is_none_or(|back| {
-                // SAFETY: the back end's node is protected (contract).
-                let back = unsafe { node::entry(Self::node(back, guard)) };
-                order(key, &back.key) == Cmp::Less
-            });
-            below_end && before_back
+            // SAFETY: the back end's node is protected (contract).
+            inside(list, key, self.bounds.end_bound(), Cmp::Greater)
+                && unsafe { short_of(list, key, self.back.last, Cmp::Less) }
         });
         match found {
             Some(node) => self.front.last = Some(node.as_raw()),
@@ -202,15 +188,10 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
             return None;
         }
         let candidate = match self.back.last {
-            None => match self.bounds.end_bound() {
-                Bound::Included(q) => {
-                    list.navigate_by(&|k| list.comparator.compare_borrowed(k, q), Toward::Floor, guard)
-                }
-                Bound::Excluded(q) => {
-                    list.navigate_by(&|k| list.comparator.compare_borrowed(k, q), Toward::Lower, guard)
-                }
-                Bound::Unbounded => list.last(guard),
-            },
+            None => {
+                let toward = [Toward::Floor, Toward::Lower];
+                seek(list, self.bounds.end_bound(), toward, || list.last(guard), guard)
+            }
             Some(last) => {
                 // SAFETY: yielded under the guard (contract).
                 let last_key = &unsafe { node::entry(Self::node(last, guard)) }.key;
@@ -220,17 +201,9 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
         let found = candidate.filter(|node| {
             // SAFETY: protected under the guard.
             let key = &unsafe { node::entry(*node) }.key;
-            let above_start = match self.bounds.start_bound() {
-                Bound::Included(q) => list.comparator.compare_borrowed(key, q) != Cmp::Less,
-                Bound::Excluded(q) => list.comparator.compare_borrowed(key, q) == Cmp::Greater,
-                Bound::Unbounded => true,
-            };
-            let after_front = self.front.last.is_none_or(|front| {
-                // SAFETY: the front end's node is protected (contract).
-                let front = unsafe { node::entry(Self::node(front, guard)) };
-                order(key, &front.key) == Cmp::Greater
-            });
-            above_start && after_front
+            // SAFETY: the front end's node is protected (contract).
+            inside(list, key, self.bounds.start_bound(), Cmp::Less)
+                && unsafe { short_of(list, key, self.front.last, Cmp::Greater) }
         });
         match found {
             Some(node) => self.back.last = Some(node.as_raw()),
@@ -238,4 +211,67 @@ impl<K, V, Q: ?Sized, B: RangeBounds<Q>> RangeCursor<K, V, Q, B> {
         }
         found
     }
+}
+
+/// The first node an end meets when it starts at `bound`: navigation `toward[0]` for an
+/// included bound, `toward[1]` for an excluded one, `unbounded()` for none.
+fn seek<'g, K, V, Q, C, R>(
+    list: &SkipList<K, V, C, R>,
+    bound: Bound<&Q>,
+    toward: [Toward; 2],
+    unbounded: impl FnOnce() -> Option<NodeRef<'g, K, V, R>>,
+    guard: &'g Guard<'_, R>,
+) -> Option<NodeRef<'g, K, V, R>>
+where
+    K: Send,
+    V: Send,
+    Q: ?Sized,
+    C: Comparator<K> + CompareBorrowed<K, Q>,
+    R: Reclaim,
+{
+    let (q, toward) = match bound {
+        Bound::Included(q) => (q, toward[0]),
+        Bound::Excluded(q) => (q, toward[1]),
+        Bound::Unbounded => return unbounded(),
+    };
+    list.navigate_by(&|k| list.comparator.compare_borrowed(k, q), toward, guard)
+}
+
+/// Whether `key` lies on the range's side of `bound`; `beyond` is how a key past the bound
+/// compares with it (`Greater` for the end bound, `Less` for the start bound).
+fn inside<K, V, Q, C, R>(list: &SkipList<K, V, C, R>, key: &K, bound: Bound<&Q>, beyond: Cmp) -> bool
+where
+    Q: ?Sized,
+    C: CompareBorrowed<K, Q>,
+    R: Reclaim,
+{
+    match bound {
+        Bound::Included(q) => list.comparator.compare_borrowed(key, q) != beyond,
+        Bound::Excluded(q) => list.comparator.compare_borrowed(key, q) == beyond.reverse(),
+        Bound::Unbounded => true,
+    }
+}
+
+/// Whether `key` has not reached the other end's last key `other`: it compares with it as
+/// `toward_other` (`Less` from the front, `Greater` from the back). True while the other
+/// end has yielded nothing.
+///
+/// # Safety
+///
+/// `other`, when set, was yielded under a guard that still protects it.
+unsafe fn short_of<K, V, C, R>(
+    list: &SkipList<K, V, C, R>,
+    key: &K,
+    other: Option<*const Node<K, V>>,
+    toward_other: Cmp,
+) -> bool
+where
+    C: Comparator<K>,
+    R: Reclaim,
+{
+    other.is_none_or(|other| {
+        // SAFETY: protected (contract); `other` is a value pointer the cursor kept.
+        let other = unsafe { node::entry::<K, V, R>(Shared::from_value_ptr(other)) };
+        list.comparator.compare(key, &other.key) == toward_other
+    })
 }

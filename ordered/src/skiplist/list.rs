@@ -210,25 +210,12 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                     // tower is that tall.
                     let next = unsafe { node::link(curr, level) }.load(guard);
                     if next.tag() & MARK != 0 {
-                        // Snip: `pred` → `curr`'s successor, keeping `pred`'s tag bits.
-                        let snipped = next.with_tag(word.tag());
-                        // AcqRel: Release passes on the Acquire of `next`'s node (readers of
-                        // `pred`'s link see it initialised); Acquire as for a load.
-                        match pred_link.compare_exchange(
-                            word,
-                            snipped,
-                            Ordering::AcqRel,
-                            Ordering::Acquire,
-                            guard,
-                        ) {
-                            Ok(_) => {
-                                stat!(self.stats => unlinks);
-                                Self::note_unlinked(curr, level, guard);
+                        match self.try_snip(pred_link, word, curr, next, level, guard) {
+                            Some(snipped) => {
                                 word = snipped;
                                 continue;
                             }
-                            Err(_) => {
-                                stat!(self.stats => cas_failures);
+                            None => {
                                 stat!(self.stats => retries);
                                 continue 'retry;
                             }
@@ -335,6 +322,37 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             Found::Present(succ)
         } else {
             Found::Absent
+        }
+    }
+
+    /// The snip every traversal that meets a removed node does: `curr` (linked at `level`
+    /// behind `pred_link`, which held `word`) has the marked successor link `next`; CAS
+    /// `pred_link` to `curr`'s successor, keeping the predecessor's own tag bits, and on
+    /// success record the unlink. Returns the predecessor's new link value, or `None` if the
+    /// CAS lost (the caller retries from a fresh position).
+    #[inline]
+    pub(crate) fn try_snip<'g>(
+        &self,
+        pred_link: &Link<K, V, R>,
+        word: NodeRef<'g, K, V, R>,
+        curr: NodeRef<'g, K, V, R>,
+        next: NodeRef<'g, K, V, R>,
+        level: usize,
+        guard: &'g Guard<'_, R>,
+    ) -> Option<NodeRef<'g, K, V, R>> {
+        let snipped = next.with_tag(word.tag());
+        // AcqRel: Release passes on the Acquire of `next`'s node (readers of `pred`'s link
+        // see it initialised); Acquire as for a load.
+        match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
+            Ok(_) => {
+                stat!(self.stats => unlinks);
+                Self::note_unlinked(curr, level, guard);
+                Some(snipped)
+            }
+            Err(_) => {
+                stat!(self.stats => cas_failures);
+                None
+            }
         }
     }
 
@@ -655,19 +673,12 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                     // SAFETY: live under the guard, linked at `level`.
                     let next = unsafe { node::link(curr, level) }.load(guard);
                     if next.tag() & MARK != 0 {
-                        let snipped = next.with_tag(word.tag());
-                        // AcqRel: as in `find`.
-                        match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
-                            Ok(_) => {
-                                stat!(self.stats => unlinks);
-                                Self::note_unlinked(curr, level, guard);
+                        match self.try_snip(pred_link, word, curr, next, level, guard) {
+                            Some(snipped) => {
                                 word = snipped;
                                 continue;
                             }
-                            Err(_) => {
-                                stat!(self.stats => cas_failures);
-                                continue 'retry;
-                            }
+                            None => continue 'retry,
                         }
                     }
                     // SAFETY: as above.

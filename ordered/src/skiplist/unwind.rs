@@ -148,15 +148,12 @@ impl<K: Send, V: Send, C, R: Reclaim> SkipList<K, V, C, R> {
                 let curr_link = unsafe { node::link(curr, level) };
                 let next = curr_link.load(guard);
                 if next.tag() & MARK != 0 {
-                    let snipped = next.with_tag(word.tag());
-                    // AcqRel: as in `find`.
-                    match pred_link.compare_exchange(word, snipped, Ordering::AcqRel, Ordering::Acquire, guard) {
-                        Ok(_) => {
-                            Self::note_unlinked(curr, level, guard);
+                    match self.try_snip(pred_link, word, curr, next, level, guard) {
+                        Some(snipped) => {
                             word = snipped;
                             continue;
                         }
-                        Err(_) => continue 'retry,
+                        None => continue 'retry,
                     }
                 }
                 pred_link = curr_link;
