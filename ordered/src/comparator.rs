@@ -10,7 +10,7 @@
 //! | [`Natural`] | `K: Ord` | yes | any `Q` with `K: Borrow<Q>` |
 //! | [`Reverse<C>`] | `C`, reversed | when `C` is | whatever `C` allows |
 //! | [`FnComparator<F>`] ([`from_fn`]) | a closure `Fn(&K, &K) -> Ordering` | when `F` is | `K` only |
-//! | [`KeyComparator<E, C>`] ([`by_key`]) | `C` over a key extracted once per key | when `E` and `C` are | (the extracted key) |
+//! | [`KeyComparator<E, C>`] ([`by_key`]) | `C` over a key extracted once per key, stored in a [`Keyed`] | when `E` and `C` are | the extracted key, a `Keyed` |
 //! | `&C` | `C` (a comparator the caller keeps) | no | whatever `C` allows |
 //! | `Counting<C>` (feature `stats`) | `C`, counting the calls | no | whatever `C` allows |
 //!
@@ -63,6 +63,10 @@
 //!    `order.compare_extracted(&stored_sk, &sp)` on stored or probe-derived keys; a stored key
 //!    is never extracted again.
 //!
+//! [`Keyed`] is that stored pair, and `KeyComparator<E, C>` is a [`Comparator`] of
+//! `Keyed<K, E::Key>`: a collection keyed by `Keyed` values follows the protocol by
+//! construction (insert `order.keyed(key)`, look up `&order.extract(&probe)`).
+//!
 //! The memory cost is the derived key in each entry; the time cost, one extraction per
 //! insertion and per lookup. For one-off sorting of a slice, std's `sort_by_cached_key`
 //! already extracts once per element.
@@ -98,7 +102,8 @@
 //! - **Extracted keys are stored, not recomputed.** [`KeyComparator`] is deliberately not a
 //!   `Comparator<K>`: comparing two keys through it would run the extractor twice per
 //!   comparison, which is exactly what a collection avoids by extracting once at insertion
-//!   and keeping the result next to the key (see [Key extraction](#key-extraction)).
+//!   and keeping the result next to the key (see [Key extraction](#key-extraction)). It is a
+//!   `Comparator<Keyed<K, SK>>` instead: the stored pair carries the derived key.
 //!
 //! The comparator kinds and their laws come from the predecessor design (the "comparator"
 //! tier of phdye/concurrent-collections), translated to traits; the laws are those of Rust's
@@ -115,6 +120,7 @@ mod closure;
 ))]
 mod counting;
 mod key;
+mod keyed;
 mod total;
 
 cfg_if_counting! {
@@ -123,6 +129,7 @@ cfg_if_counting! {
 
 pub use closure::{FnComparator, from_fn};
 pub use key::{KeyComparator, KeyExtractor, by_key};
+pub use keyed::Keyed;
 pub use total::TotalOrd;
 
 /// A total order on keys of type `K`: how an ordered collection sorts and finds its keys.

@@ -84,6 +84,6 @@ cfg_if_skiplist! {
 }
 
 pub use comparator::{
-    Comparator, CompareBorrowed, FnComparator, KeyComparator, KeyExtractor, Natural, Reverse,
-    TotalOrd, by_key, from_fn,
+    Comparator, CompareBorrowed, FnComparator, KeyComparator, KeyExtractor, Keyed, Natural,
+    Reverse, TotalOrd, by_key, from_fn,
 };
