@@ -213,7 +213,17 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         stat!(crate::stats::bump(&self.slot.stats.retired, 1));
         // SAFETY: the guard's participant owns the slot and is pinned.
         let batch = unsafe { dispatch!(R::KIND, retire(&self.domain.core, self.slot, entry)) };
-        free_batch(self.slot, batch);
+        if let Some(batch) = batch {
+            self.free_in_retire(batch);
+        }
+    }
+
+    /// Frees the batch a retirement scanned in place (IBR, a guard held across twice the
+    /// threshold): out of line, so the retirement's fast path stays small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn free_in_retire(&self, batch: crate::retired::FreeBatch) {
+        free_batch(self.slot, Some(batch));
     }
 
     /// The scan a retirement made due, run by the outermost unpin (`ibr::imp::unpin`).
