@@ -341,6 +341,11 @@ pub(crate) mod imp {
         // a reservation still covers are moved back. A scan at unpin usually keeps none, so
         // the common case moves nothing.
         let mut batch = mem::replace(&mut local.bags[0], mem::take(&mut local.spare));
+        if local.reservations.is_empty() {
+            // No participant is pinned (a single thread scanning at its unpin): everything
+            // goes, and no entry needs a stamp.
+            return FreeBatch::of(batch);
+        }
         let reservations = &local.reservations;
         let mut kept = 0;
         for index in 0..batch.len() {
