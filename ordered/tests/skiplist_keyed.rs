@@ -32,7 +32,11 @@ fn extract_and_count(calls: &Extractions) -> impl Fn(&(String, u32)) -> String +
 fn name(i: u32) -> String {
     // Upper and lower case alternate, so case-only duplicates occur.
     let base = format!("user{:03}", i % 97);
-    if i % 2 == 0 { base.to_uppercase() } else { base }
+    if i % 2 == 0 {
+        base.to_uppercase()
+    } else {
+        base
+    }
 }
 
 fn matches_btreemap_and_extracts_once<R: Reclaim>() {
@@ -54,7 +58,9 @@ fn matches_btreemap_and_extracts_once<R: Reclaim>() {
         assert_eq!(previous.map(|e| *e.value()), expected);
         if i % 3 == 0 {
             let probe = (name(i + 1), 0);
-            let found = map.get(&order.extract(&probe)).map(|e| e.key().key().clone());
+            let found = map
+                .get(&order.extract(&probe))
+                .map(|e| e.key().key().clone());
             extractions += 1;
             let expected = model.get(&probe.0.to_lowercase()).cloned();
             assert_eq!(found, expected);

@@ -159,9 +159,8 @@ impl<'a, R: Reclaim> Guard<'a, R> {
         // SAFETY: `node` is a live node of this domain (contract), so its header is readable.
         let birth = unsafe { (*node).header.birth() };
         let free = Free::Recycle(Node::<T, R::Header>::drop_in_place_erased);
-        // SAFETY: `drop_in_place_erased::<T, R>` drops a node allocated as `Owned<T, R>`
-        // (contract) once, when the scheme decides nobody can reach it, and returns the
-        // layout its block was allocated with.
+        // SAFETY: the function drops an `Owned<T, R>` node (contract) once, when nobody can
+        // reach it, and returns its block's layout.
         unsafe { self.retire_erased(node.cast(), free, birth) };
     }
 

@@ -8,7 +8,7 @@
 //! | per-node header | 8 bytes (birth epoch) | none |
 //! | protected load | load, epoch load, compare (retry if the epoch moved) | one load |
 //! | outermost pin / unpin | epoch load, two stores, fence / two stores | epoch load, one store, fence / one store |
-//! | reclamation work | a scan of all reservations every `retire_threshold` retirements | one announcement check per pin, a bag rotation per epoch |
+//! | reclamation work | a scan of all reservations every `retire_threshold` retirements, run when the retirer's guard drops | one announcement check per pin, a bag rotation per epoch |
 //! | feature | `ibr` | `debra` |
 //!
 //! Pick IBR when a reader can be descheduled or slow while inside a guard (long iterations,

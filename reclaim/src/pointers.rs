@@ -165,9 +165,9 @@ impl<T, R: Reclaim> Owned<T, R> {
             domain.core.stats.allocated.fetch_add(1, Ordering::Relaxed);
         );
         let node = block.as_ptr().cast::<Node<T, R::Header>>();
-        // SAFETY: the block was allocated by the global allocator with this node's layout and
-        // holds nothing (`blocks.rs`), so writing a whole node makes it what `alloc_node`
-        // would have returned: later freed as a `Box<Node>` with the same layout.
+        // The block was allocated by the global allocator with this node's layout and holds
+        // nothing (`blocks.rs`): with a whole node written, it is what `alloc_node` returns.
+        // SAFETY: as just said; it is later freed as a `Box<Node>` with the same layout.
         unsafe {
             node.write(Node {
                 header: R::Header::at_epoch(epoch),

@@ -65,7 +65,7 @@ impl Retired {
     }
 
     /// Drops the object; returns its block and layout if the memory is still to be freed
-    /// (by [`recycle`] or the allocator).
+    /// (by the block cache or the allocator).
     ///
     /// # Safety
     ///
@@ -73,9 +73,8 @@ impl Retired {
     unsafe fn drop_object(self) -> Option<(NonNull<u8>, Layout)> {
         match self.free {
             Free::Whole(free) => {
-                // SAFETY: `new`'s contract makes the call sound once nobody can reach the
-                // object, which this function's caller established; `self` is consumed, so
-                // it runs once.
+                // SAFETY: sound once nobody can reach the object (`new`'s contract, established
+                // by the caller); `self` is consumed, so it runs once.
                 unsafe { free(self.ptr) };
                 None
             }

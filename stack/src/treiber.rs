@@ -69,8 +69,10 @@ pub(crate) struct Node<T, R: Reclaim> {
 ///   `next` link and the value, allocated by `push`. Popped nodes are retired to the stack's
 ///   own [`Domain`] and freed in batches once no guard can see them; with IBR a stalled thread
 ///   keeps at most a bounded number of them (ccol-reclaim's docs), with DEBRA all of them.
-///   Eliminated pairs free their node at once, with no retirement. Dropping the stack frees
-///   everything, values included.
+///   A freed node's block stays with the thread (participant) that freed it, up to 64 of
+///   them, and its next pushes reuse it instead of calling the allocator
+///   ([`Owned::with_guard`]); a flush of the domain returns them. Eliminated pairs free their
+///   node at once, with no retirement. Dropping the stack frees everything, values included.
 ///
 /// # Guards
 ///
