@@ -124,7 +124,8 @@ impl FreeBatch {
         self.entries.push(entry);
     }
 
-    /// A batch of exactly `entries`.
+    /// A batch of exactly `entries` (an IBR scan hands its whole list over).
+    #[cfg(feature = "ibr")]
     pub(crate) fn of(entries: Vec<Retired>) -> Self {
         Self { entries }
     }
