@@ -3,13 +3,16 @@
 //! once per insertion and once per lookup, never during comparisons (ccol-ordered's
 //! "Key extraction" protocol), and the map behaves like a `BTreeMap` keyed by the derived key.
 
+#[path = "common/tracked.rs"]
+mod tracked;
+
 extern crate alloc;
 
 use alloc::collections::BTreeMap;
 
 use ccol_atomics::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use ccol_ordered::{KeyComparator, Keyed, SkipListMap, by_key};
-use ccol_reclaim::{Debra, Ibr, Reclaim};
+use ccol_reclaim::Reclaim;
 
 /// Counts the extractor's calls (a test-local counter: one map per test).
 struct Extractions(AtomicUsize);
@@ -80,12 +83,6 @@ fn matches_btreemap_and_extracts_once<R: Reclaim>() {
     assert_eq!(calls.count(), extractions, "iteration ran the extractor");
 }
 
-#[test]
-fn keyed_map_matches_btreemap_and_extracts_once_ibr() {
-    matches_btreemap_and_extracts_once::<Ibr>();
-}
-
-#[test]
-fn keyed_map_matches_btreemap_and_extracts_once_debra() {
-    matches_btreemap_and_extracts_once::<Debra>();
+tracked::for_each_scheme! {
+    keyed_map_matches_btreemap_and_extracts_once => matches_btreemap_and_extracts_once,
 }

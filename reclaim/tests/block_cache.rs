@@ -14,9 +14,11 @@ use std::{
     sync::{Mutex, MutexGuard, PoisonError},
 };
 
+mod common;
+
 use ccol_arch::config::Config;
 use ccol_atomics::sync::atomic::{AtomicUsize, Ordering, Ordering::AcqRel};
-use ccol_reclaim::{Atomic, Debra, Domain, Guard, Ibr, Owned, Reclaim};
+use ccol_reclaim::{Atomic, Domain, Guard, Owned, Reclaim};
 
 /// The alignment that marks a node of these tests.
 const MARK_ALIGN: usize = 32;
@@ -204,26 +206,7 @@ fn flush_release_and_drop_return_cached_blocks<R: Reclaim>() {
     assert_eq!(live(), base, "blocks left after the domain's drop");
 }
 
-mod ibr {
-    #[test]
-    fn steady_cycles_reuse_blocks() {
-        super::steady_cycles_reuse_blocks::<super::Ibr>();
-    }
-
-    #[test]
-    fn flush_release_and_drop_return_cached_blocks() {
-        super::flush_release_and_drop_return_cached_blocks::<super::Ibr>();
-    }
-}
-
-mod debra {
-    #[test]
-    fn steady_cycles_reuse_blocks() {
-        super::steady_cycles_reuse_blocks::<super::Debra>();
-    }
-
-    #[test]
-    fn flush_release_and_drop_return_cached_blocks() {
-        super::flush_release_and_drop_return_cached_blocks::<super::Debra>();
-    }
+common::for_each_scheme! {
+    steady_cycles_reuse_blocks => steady_cycles_reuse_blocks,
+    flush_release_and_drop_return_cached_blocks => flush_release_and_drop_return_cached_blocks,
 }

@@ -12,20 +12,8 @@ use core::cmp::Ordering;
 use ccol_ordered::Comparator;
 use proptest::{collection::vec, prelude::*, test_runner::Config};
 
-/// Iteration counts: `normal` natively, `miri` under Miri, a tenth of `normal` on aarch64.
-pub const fn scaled(normal: usize, miri: usize) -> usize {
-    if cfg!(miri) {
-        miri
-    } else if cfg!(target_arch = "aarch64") {
-        // The gate runs aarch64 under qemu-user, which keeps memory per thread it ever ran
-        // (about a megabyte each): a tenth of the rounds keeps the thread-heavy suites in a
-        // few hundred megabytes instead of tens of gigabytes.
-        let tenth = normal / 10;
-        if tenth > miri { tenth } else { miri }
-    } else {
-        normal
-    }
-}
+mod scaled;
+pub use scaled::scaled;
 
 /// A proptest configuration with `cases` cases natively and a handful under Miri, no
 /// failure-persistence files (Miri isolates the file system; CI has no use for them).

@@ -23,20 +23,9 @@ pub const LIVE: u64 = 0x0DE5_C0DE_5A1E_11FE;
 /// What a [`Tracked`]'s `Drop` writes over its canary.
 pub const DEAD: u64 = 0xDEAD_DEAD_DEAD_DEAD;
 
-/// Iteration counts: `normal` natively, `miri` under Miri, a tenth of `normal` on aarch64.
-pub const fn scaled(normal: usize, miri: usize) -> usize {
-    if cfg!(miri) {
-        miri
-    } else if cfg!(target_arch = "aarch64") {
-        // The gate runs aarch64 under qemu-user, which keeps memory per thread it ever ran
-        // (about a megabyte each): a tenth of the rounds keeps the thread-heavy suites in a
-        // few hundred megabytes instead of tens of gigabytes.
-        let tenth = normal / 10;
-        if tenth > miri { tenth } else { miri }
-    } else {
-        normal
-    }
-}
+#[path = "scaled.rs"]
+mod scaled;
+pub use scaled::scaled;
 
 /// Instantiates generic tests for both schemes: `for_each_scheme!(name => generic_fn, ...)`
 /// makes `ibr::name` and `debra::name` calling `generic_fn::<Ibr>()` and `::<Debra>()`.
