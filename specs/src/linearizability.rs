@@ -79,8 +79,8 @@ pub use self::{
 /// Progress: a sequential search on the calling thread; it always terminates, within its
 /// budget when one is set (the default).
 ///
-/// The default budget is 5 million search steps (about 5 s in a debug build, well under a
-/// second optimized) and no time limit, so that the outcome does not depend on machine load;
+/// The default budget is 20 million search steps (about 7 s optimized on a 2-core x86-64
+/// development machine, several times that in a debug build) and no time limit, so that the outcome does not depend on machine load;
 /// typical recorded histories of a few hundred operations need a few thousand steps.
 #[derive(Clone, Debug)]
 pub struct Checker {

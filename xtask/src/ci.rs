@@ -19,6 +19,7 @@ use crate::{
     exec::{Ctx, flush},
     install, specs,
     verify::{self, LOOM_PREEMPTIONS, MIRI_SEEDS, Sanitizer},
+    workspace::MIRI_LANE_DIR,
 };
 
 /// One step of the gate.
@@ -100,7 +101,7 @@ const STEPS: &[Step] = &[
         name: "miri",
         budget_min: 45,
         run: |ctx| verify::miri(ctx, MIRI_SEEDS, None),
-        scratch: &["target/miri"],
+        scratch: &["target/miri", MIRI_LANE_DIR, "target/xtask-lanes"],
     },
     Step {
         name: "san",

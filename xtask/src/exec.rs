@@ -55,6 +55,11 @@ impl Env {
         self.vars.push((key.to_owned(), value.into()));
         self
     }
+
+    /// The variables, in the order they were set.
+    pub(crate) fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 /// Output of a captured command.
@@ -124,6 +129,11 @@ impl Ctx {
             .parse()
             .ok()?;
         Some(avail_kib / (1024.0 * 1024.0))
+    }
+
+    /// The deadline every command must finish by, if any, and what set it.
+    pub(crate) fn deadline(&self) -> Option<(Instant, &'static str)> {
+        self.deadline.get()
     }
 
     /// Sets (or clears) the deadline every later command must finish by.
@@ -294,7 +304,7 @@ pub(crate) fn flush() {
 }
 
 /// `[dir] VAR=value ... program args`, the echo line of a command.
-fn echo_line(root: &Path, cwd: &Path, cmd: &Cmd<'_>, env: &Env) -> String {
+pub(crate) fn echo_line(root: &Path, cwd: &Path, cmd: &Cmd<'_>, env: &Env) -> String {
     let mut line = String::new();
     if cwd != root {
         let shown = cwd.strip_prefix(root).unwrap_or(cwd);
@@ -361,7 +371,7 @@ fn descendants(root: u32) -> Vec<u32> {
 }
 
 /// Stops, then kills, `pid` and all its descendants.
-fn kill_tree(pid: u32) {
+pub(crate) fn kill_tree(pid: u32) {
     let signal = |sig: &str, pids: &[u32]| {
         if pids.is_empty() {
             return;

@@ -4,9 +4,10 @@
 //! crate, feature, target, tool and flag the tasks use lives in [`workspace`]; CI runs exactly
 //! `cargo xtask ci` (`.ci/run`).
 //!
-//! Modules: [`flags`] (command line), [`exec`] (running commands under deadlines),
-//! [`install`], [`check`] (fmt, lint, test, docs, features), [`cross`] (no-std, embedded,
-//! aarch64), [`verify`] (loom, miri, san), [`specs`] (SPIN), [`bench`] (bench, tidy), [`ci`].
+//! Modules: [`flags`] (command line), [`exec`] (running commands under deadlines), [`lanes`]
+//! (command sequences side by side), [`install`], [`check`] (fmt, lint, test, docs,
+//! features), [`cross`] (no-std, embedded, aarch64), [`verify`] (loom, miri, san), [`specs`]
+//! (SPIN), [`bench`] (bench, tidy), [`ci`].
 #![allow(
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,
@@ -20,6 +21,7 @@ mod cross;
 mod exec;
 mod flags;
 mod install;
+mod lanes;
 mod specs;
 mod verify;
 mod workspace;
