@@ -48,6 +48,19 @@ use common::scaled;
 use pop_witness::{End, hunt};
 use skiplist::{Adapter, Api, Keys};
 
+/// Rounds of a randomized suite: [`scaled`], and a quarter of `normal` (never below `miri`)
+/// under the sanitizers (`cargo xtask san`), where every access and the history checks are
+/// instrumented: the suite took 120 s under ThreadSanitizer with every round. The plain test
+/// run keeps them all.
+const fn rounds(normal: usize, miri: usize) -> usize {
+    if cfg!(ccol_sanitize) {
+        let quarter = normal / 4;
+        if quarter > miri { quarter } else { miri }
+    } else {
+        scaled(normal, miri)
+    }
+}
+
 /// Runs a suite and prints its report on failure.
 #[track_caller]
 fn pass(result: Result<(), ConformanceError>) {
@@ -75,7 +88,7 @@ fn per_key(seed: u64) -> Config {
         threads: scaled(4, 3),
         ops_per_thread: scaled(40, 5),
         keys: scaled(6, 2) as u64,
-        rounds: scaled(800, 3) as u32,
+        rounds: rounds(800, 3) as u32,
         seed,
         ..Config::default()
     }
@@ -88,7 +101,7 @@ fn whole(seed: u64) -> Config {
         threads: scaled(4, 3),
         ops_per_thread: scaled(12, 4),
         keys: scaled(5, 3) as u64,
-        rounds: scaled(2500, 4) as u32,
+        rounds: rounds(2500, 4) as u32,
         seed,
         ..Config::default()
     }
@@ -197,7 +210,7 @@ fn exec<T: OrderedMapUnderTest>(map: &T, op: &Op) -> Ret {
 fn pop_first_with_ascending_inserts<R: Reclaim>(api: Api, seed: u64) {
     let (threads, ops) = (scaled(4, 3), scaled(12, 4));
     let prefill = 4;
-    for round in 0..scaled(1200, 3) as u64 {
+    for round in 0..rounds(1200, 3) as u64 {
         let map = Adapter::<_, R>::new(Natural, api, Keys::Same);
         for k in 0..prefill {
             map.insert(k, k);
@@ -399,9 +412,9 @@ fn racers() -> usize {
     scaled(4, 3)
 }
 
-/// Rounds of each race (6 under Miri).
+/// Rounds of each race (6 under Miri, a quarter under the sanitizers).
 fn race_rounds() -> u64 {
-    scaled(3000, 6) as u64
+    rounds(3000, 6) as u64
 }
 
 /// Runs `f(t)` on `racers()` threads released together by a barrier; results in thread order.

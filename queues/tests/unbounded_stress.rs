@@ -37,10 +37,20 @@ use common::{assert_fifo_per_producer_exactly_once, for_each_scheme, scaled, tag
 
 /// Threads per run: oversubscribed natively, 3 under Miri (still more than its one core).
 const THREADS: usize = if cfg!(miri) { 3 } else { 8 };
-/// Values each producer pushes in the split workload.
-const PER_PRODUCER: usize = scaled(20_000, 6);
-/// Push-burst-and-pop rounds per thread in the pairs workload.
-const PAIR_ROUNDS: usize = scaled(15_000, 4);
+/// Values each producer pushes in the split workload (a quarter under the sanitizers of
+/// `cargo xtask san`, where the full run took 100 s under ThreadSanitizer).
+const PER_PRODUCER: usize = if cfg!(ccol_sanitize) {
+    5_000
+} else {
+    scaled(20_000, 6)
+};
+/// Push-burst-and-pop rounds per thread in the pairs workload (a quarter under the
+/// sanitizers).
+const PAIR_ROUNDS: usize = if cfg!(ccol_sanitize) {
+    3_750
+} else {
+    scaled(15_000, 4)
+};
 /// When consumers give up looking for values that never come (per workload).
 const DEADLINE: Duration = Duration::from_secs(20);
 

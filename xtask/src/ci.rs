@@ -100,7 +100,7 @@ const STEPS: &[Step] = &[
     Step {
         name: "miri",
         budget_min: 45,
-        run: |ctx| verify::miri(ctx, MIRI_SEEDS, None),
+        run: |ctx| verify::miri(ctx, MIRI_SEEDS, None, false),
         scratch: &["target/miri", MIRI_LANE_DIR, "target/xtask-lanes"],
     },
     Step {

@@ -49,6 +49,9 @@ xflags::xflags! {
             optional --seeds n: u32
             /// Interpret for this target instead (for example s390x-unknown-linux-gnu).
             optional --target target: String
+            /// Seed both schemes' instances of every concurrency test (the gate seeds only
+            /// the IBR ones in crates marked `miri_seeds_one_scheme`).
+            optional --all-schemes
         }
         /// ThreadSanitizer and/or AddressSanitizer (nightly, -Zbuild-std).
         cmd san {

@@ -72,6 +72,7 @@ fn run() -> Result<()> {
             &ctx,
             miri.seeds.unwrap_or(verify::MIRI_SEEDS),
             miri.target.as_deref(),
+            miri.all_schemes,
         ),
         XtaskCmd::San(san) => verify::san(&ctx, &verify::Sanitizer::parse(&san.sanitizer)?),
         XtaskCmd::Specs(_) => specs::run(&ctx),

@@ -13,7 +13,7 @@ use crate::{
     lanes::Lane,
     workspace::{
         CONCURRENCY_TEST_FILTERS, Crate, HOST, MIRI_32BIT, MIRI_LANE_DIR, MIRI_RUSTFLAGS,
-        MIRIFLAGS, NIGHTLY, crates,
+        MIRI_SEEDS_SKIPPED_SCHEME, MIRIFLAGS, NIGHTLY, crates,
     },
 };
 
@@ -87,7 +87,9 @@ pub(crate) fn loom_test_args(tests_dir: &std::path::Path) -> Result<Vec<String>>
 /// 2. the unit and integration tests of the crates marked `miri_tree_borrows` again under
 ///    Tree Borrows;
 /// 3. without `--target`: the crates marked `miri_32bit` on [`MIRI_32BIT`];
-/// 4. the concurrency tests ([`CONCURRENCY_TEST_FILTERS`]) under seeds `0..N` (N = 0 skips).
+/// 4. the concurrency tests ([`CONCURRENCY_TEST_FILTERS`]) under seeds `0..N` (N = 0 skips);
+///    in crates marked `miri_seeds_one_scheme` only their IBR instances, unless
+///    `all_schemes` (`--all-schemes`).
 ///
 /// Pass 1 runs in one lane and passes 2 to 4 in a second lane beside it ([`crate::lanes`]):
 /// Miri interprets on one host thread, so one pass alone leaves a core idle (measured on the
@@ -97,7 +99,7 @@ pub(crate) fn loom_test_args(tests_dir: &std::path::Path) -> Result<Vec<String>>
 ///
 /// With `--target T` passes 1, 2 and 4 run for `T` (for example `s390x-unknown-linux-gnu`,
 /// big endian) and pass 3 is skipped.
-pub(crate) fn miri(ctx: &Ctx, seeds: u32, target: Option<&str>) -> Result<()> {
+pub(crate) fn miri(ctx: &Ctx, seeds: u32, target: Option<&str>, all_schemes: bool) -> Result<()> {
     install::ensure(ctx, &[Tool::Nightly])?;
     let sh = &ctx.sh;
     let packages = &packages(crates(|c| c.miri).map(|c| c.name));
@@ -142,13 +144,26 @@ pub(crate) fn miri(ctx: &Ctx, seeds: u32, target: Option<&str>) -> Result<()> {
     }
     if seeds > 0 {
         let filters = CONCURRENCY_TEST_FILTERS;
+        let env = env(&format!("-Zmiri-many-seeds=0..{seeds}"));
+        let one_scheme = |c: &Crate| c.miri_seeds_one_scheme && !all_schemes;
+        let every = packages_of(crates(|c| c.miri && !one_scheme(c)));
+        let some = packages_of(crates(|c| c.miri && one_scheme(c)));
         others = others.then(
             cmd!(
                 sh,
-                "cargo +{NIGHTLY} miri test --target-dir {MIRI_LANE_DIR} {packages...} {target_args...} --tests -- {filters...}"
+                "cargo +{NIGHTLY} miri test --target-dir {MIRI_LANE_DIR} {every...} {target_args...} --tests -- {filters...}"
             ),
-            env(&format!("-Zmiri-many-seeds=0..{seeds}")),
+            env.clone(),
         );
+        if !some.is_empty() {
+            others = others.then(
+                cmd!(
+                    sh,
+                    "cargo +{NIGHTLY} miri test --target-dir {MIRI_LANE_DIR} {some...} {target_args...} --tests -- {filters...} --skip {MIRI_SEEDS_SKIPPED_SCHEME}"
+                ),
+                env,
+            );
+        }
     }
     ctx.run_lanes(vec![stacked, others])
 }

@@ -46,6 +46,12 @@ pub(crate) struct Crate {
     pub(crate) miri_tree_borrows: bool,
     /// Tested under Miri with 32-bit pointers too (`--target i686-unknown-linux-gnu`).
     pub(crate) miri_32bit: bool,
+    /// The gate's many-seeds Miri pass repeats only this crate's IBR instances of its
+    /// scheme-generic concurrency tests (it skips test paths containing
+    /// [`MIRI_SEEDS_SKIPPED_SCHEME`]); its DEBRA instances run in the single-seed passes, and
+    /// under every seed with `cargo xtask miri --all-schemes`. For crates whose structure code
+    /// is the same under both schemes and whose seeded suites cost many minutes.
+    pub(crate) miri_seeds_one_scheme: bool,
     /// Tested under ThreadSanitizer and AddressSanitizer (`cargo xtask san`).
     pub(crate) san: bool,
     /// Tested on aarch64 under qemu-user (`cargo xtask aarch64`).
@@ -62,6 +68,7 @@ const NONE: Crate = Crate {
     miri: false,
     miri_tree_borrows: false,
     miri_32bit: false,
+    miri_seeds_one_scheme: false,
     san: false,
     aarch64: false,
 };
@@ -90,6 +97,7 @@ pub(crate) const CRATES: &[Crate] = &[
         miri: true,
         miri_tree_borrows: true,
         miri_32bit: true,
+        miri_seeds_one_scheme: false,
         san: true,
         aarch64: true,
     },
@@ -126,6 +134,7 @@ pub(crate) const CRATES: &[Crate] = &[
         miri: true,
         miri_tree_borrows: true,
         miri_32bit: true,
+        miri_seeds_one_scheme: false,
         san: true,
         aarch64: true,
     },
@@ -152,6 +161,9 @@ pub(crate) const CRATES: &[Crate] = &[
         // the skip-list suites are long under Miri; tree borrows is a `cargo xtask miri` away.
         miri_tree_borrows: false,
         miri_32bit: false,
+        // Measured in the gate's seeds pass (8 seeds, CPU seconds): the skip-list suites
+        // took about 600 of which half were the DEBRA instances.
+        miri_seeds_one_scheme: true,
         san: true,
         aarch64: true,
     },
@@ -176,6 +188,7 @@ pub(crate) const CRATES: &[Crate] = &[
         miri: true,
         miri_tree_borrows: true,
         miri_32bit: true,
+        miri_seeds_one_scheme: false,
         san: true,
         aarch64: true,
     },
@@ -203,6 +216,9 @@ pub(crate) const CRATES: &[Crate] = &[
         // are a `cargo xtask miri` away.
         miri_tree_borrows: false,
         miri_32bit: false,
+        // The blocking and close suites: about 240 CPU seconds over 8 seeds, two thirds of
+        // them the scheme-generic unbounded instances.
+        miri_seeds_one_scheme: true,
         san: true,
         aarch64: true,
     },
@@ -330,6 +346,10 @@ pub(crate) const CONCURRENCY_TEST_FILTERS: &[&str] = &[
 /// Target directory of the `miri` step's second lane (see `verify::miri`): separate from
 /// Miri's default `target/miri` so the two lanes never wait on each other's cargo lock.
 pub(crate) const MIRI_LANE_DIR: &str = "target/miri-lane";
+
+/// What the gate's many-seeds Miri pass skips in crates with `miri_seeds_one_scheme`: the
+/// DEBRA instances of tests generated for both schemes (`debra::name`, `lock_free::debra::name`).
+pub(crate) const MIRI_SEEDS_SKIPPED_SCHEME: &str = "debra::";
 
 /// The 32-bit target Miri interprets for crates with `miri_32bit`.
 pub(crate) const MIRI_32BIT: &str = "i686-unknown-linux-gnu";
