@@ -14,7 +14,7 @@ use std::{
     fs,
     io::{self, Read, Write},
     path::{Path, PathBuf},
-    process::{Command, ExitStatus, Stdio},
+    process::{Child, Command, ExitStatus, Stdio},
     thread,
     time::{Duration, Instant},
 };
@@ -251,24 +251,14 @@ impl Ctx {
             (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
             (a, b) => a.or(b),
         };
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break status;
-            }
-            let expired = deadline.filter(|&(at, _)| Instant::now() >= at);
-            if let Some((_, why)) = expired {
-                kill_tree(child.id());
-                let _ = child.kill();
-                let _ = child.wait();
+        let status = match wait_for(&mut child, deadline, &shown) {
+            Ok(status) => status,
+            Err(err) => {
                 if let Some(reader) = reader {
                     let _ = reader.join();
                 }
-                bail!(
-                    "`{shown}` killed after {:.0} s: it ran past {why}",
-                    start.elapsed().as_secs_f64()
-                );
+                return Err(err);
             }
-            thread::sleep(Duration::from_millis(50));
         };
         let stdout = match reader {
             Some(reader) => reader
@@ -370,8 +360,33 @@ fn descendants(root: u32) -> Vec<u32> {
     tree
 }
 
+/// Waits for `child`; if `deadline` passes first, kills its whole process tree (and reaps
+/// it) and fails, naming `shown` and what set the deadline.
+pub(crate) fn wait_for(
+    child: &mut Child,
+    deadline: Option<(Instant, &'static str)>,
+    shown: &str,
+) -> Result<ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if let Some((_, why)) = deadline.filter(|&(at, _)| Instant::now() >= at) {
+            kill_tree(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "`{shown}` killed after {:.0} s: it ran past {why}",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Stops, then kills, `pid` and all its descendants.
-pub(crate) fn kill_tree(pid: u32) {
+fn kill_tree(pid: u32) {
     let signal = |sig: &str, pids: &[u32]| {
         if pids.is_empty() {
             return;

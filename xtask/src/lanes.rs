@@ -15,7 +15,7 @@ use std::{
     fs::{self, File},
     io::Write as _,
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     thread,
     time::{Duration, Instant},
 };
@@ -23,7 +23,7 @@ use std::{
 use anyhow::{Context as _, Result, bail};
 use xshell::Cmd;
 
-use crate::exec::{Ctx, Env, echo_line, flush, kill_tree};
+use crate::exec::{Ctx, Env, echo_line, flush, wait_for};
 
 /// A named sequence of commands run one after another.
 pub(crate) struct Lane<'a> {
@@ -154,10 +154,10 @@ fn run_lane(
             }
         }
         let start = Instant::now();
-        let child = command
+        let mut child = command
             .spawn()
             .with_context(|| format!("cannot start `{shown}`"))?;
-        let status = wait(child, deadline, &shown)?;
+        let status = wait_for(&mut child, deadline, &shown)?;
         let secs = start.elapsed().as_secs_f64();
         match &mut file {
             Some(file) => writeln!(file, "    ({secs:.1} s)")?,
@@ -168,30 +168,6 @@ fn run_lane(
         }
     }
     Ok(())
-}
-
-/// Waits for `child`, killing its process tree if `deadline` passes first.
-fn wait(
-    mut child: Child,
-    deadline: Option<(Instant, &'static str)>,
-    shown: &str,
-) -> Result<std::process::ExitStatus> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
-        }
-        if let Some((_, why)) = deadline.filter(|&(at, _)| Instant::now() >= at) {
-            kill_tree(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "`{shown}` killed after {:.0} s: it ran past {why}",
-                start.elapsed().as_secs_f64()
-            );
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[cfg(test)]
