@@ -9,7 +9,7 @@
 //! nodes are written by different threads at once (queue rings, hot counters) wrap the value in
 //! [`CachePadded`](ccol_arch::CachePadded): in `Owned<CachePadded<T>, R>` the value starts on
 //! a cache-line boundary and no other allocation shares its lines (under IBR the 8-byte
-//! header takes the line before the value, so such a node spans one line more than the
+//! header takes the line after the value, so such a node spans one line more than the
 //! value). Small nodes of ordered maps stay
 //! unpadded on purpose: padding a 40-byte skip-list node to 128 bytes would triple the
 //! structure's footprint.

@@ -2,10 +2,16 @@
 //! published, like a `Box`) and [`Shared`] (a node read under a guard), each with tag bits in
 //! the node's alignment.
 //!
-//! Every node is a [`Node<T, H>`]: the scheme's header (the birth epoch under IBR, nothing
-//! under DEBRA) followed by the value. Pointers address the node, not the value, so retiring
-//! needs no extra lookup; the header keeps at least pointer alignment, so at least two tag
-//! bits (three on 64-bit targets) are always available.
+//! Every node is a [`Node<T, H>`]: the value, then the scheme's header (the birth epoch under
+//! IBR, nothing under DEBRA). Pointers address the node, which is also the value's address, so
+//! retiring needs no extra lookup; the header keeps at least pointer alignment, so at least
+//! two tag bits (three on 64-bit targets) are always available.
+//!
+//! Why the value comes first: a value aligned more than the header (a 16-aligned skip-list
+//! node, a cache-padded ring) would otherwise be preceded by the header *and* padding up to its
+//! alignment. Behind the value the header fills what would be the value's trailing padding, or
+//! is where a tailed node's tail begins (`tailed.rs`): an IBR skip-list node is 8 bytes larger
+//! than a DEBRA one, not 16.
 
 use core::{
     fmt,
@@ -25,12 +31,12 @@ use crate::{
     sync::atomic::Ordering,
 };
 
-/// A heap node: the scheme's header, then the value.
+/// A heap node: the value, then the scheme's header (module docs: why in this order).
 #[doc(hidden)]
 #[repr(C)]
 pub struct Node<T, H> {
-    pub(crate) header: H,
     pub(crate) value: T,
+    pub(crate) header: H,
 }
 
 impl<T, H> Node<T, H> {
@@ -52,8 +58,8 @@ impl<T, H> Node<T, H> {
 impl<T: fmt::Debug, H: fmt::Debug> fmt::Debug for Node<T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Node")
-            .field("header", &self.header)
             .field("value", &self.value)
+            .field("header", &self.header)
             .finish()
     }
 }
@@ -115,8 +121,8 @@ impl<T, R: Reclaim> Owned<T, R> {
             domain.core.stats.allocated.fetch_add(1, Ordering::Relaxed);
         );
         let node = allocation::alloc_node(Node {
-            header: R::Header::at_epoch(epoch),
             value,
+            header: R::Header::at_epoch(epoch),
         });
         Self {
             ptr: TaggedPtr::new(node, 0),
@@ -170,8 +176,8 @@ impl<T, R: Reclaim> Owned<T, R> {
         // SAFETY: as just said; it is later freed as a `Box<Node>` with the same layout.
         unsafe {
             node.write(Node {
-                header: R::Header::at_epoch(epoch),
                 value,
+                header: R::Header::at_epoch(epoch),
             });
         }
         Self {

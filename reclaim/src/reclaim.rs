@@ -39,7 +39,7 @@ use core::fmt;
 pub trait Reclaim:
     sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync + Unpin + 'static
 {
-    /// Per-object header stored in front of every node: the birth epoch under IBR, nothing
+    /// Per-object header stored behind every node's value: the birth epoch under IBR, nothing
     /// (zero bytes, pointer alignment) under DEBRA.
     type Header: Header;
 
@@ -67,7 +67,7 @@ pub enum Kind {
     Debra,
 }
 
-/// The per-object header a scheme keeps in front of each node (sealed).
+/// The per-object header a scheme keeps behind each node's value (sealed).
 pub trait Header: sealed::Sealed + Copy + Send + Sync + fmt::Debug + 'static {
     /// The header of an object allocated while the domain's epoch is `epoch`.
     #[doc(hidden)]

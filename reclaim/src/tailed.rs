@@ -52,7 +52,7 @@
 
 use core::{
     alloc::Layout,
-    mem::offset_of,
+    mem::{self, offset_of},
     ptr,
 };
 
@@ -66,14 +66,22 @@ use crate::{
     sync::atomic::Ordering,
 };
 
-/// The node's layout (header, `T`, tail; at least one byte, so the global allocator may be
+/// The node's layout (`T`, header, tail; at least one byte, so the global allocator may be
 /// asked for it) and the offset of the tail from the start of `T`.
 ///
-/// The size is not padded to the alignment: nothing is stored after the tail, and a
-/// 24-byte node aligned to 16 costs a 32-byte glibc chunk where its padded 32 bytes would
-/// cost 48.
+/// The tail starts where the header ends (aligned for the tail), not after `Node`'s size: a
+/// 16-aligned `T` of 16 bytes with IBR's 8-byte header is a 32-byte `Node`, but its tail
+/// starts at byte 24. Nor is the whole size padded to the alignment: nothing is stored after
+/// the tail, and a 24-byte node aligned to 16 costs a 32-byte glibc chunk where its padded 32
+/// bytes would cost 48. So the allocation may be smaller than `size_of::<Node<T, H>>()`: a
+/// tailed node is only ever accessed field by field, never as a whole `Node`.
 fn layout_of<T, R: Reclaim>(tail: Layout) -> (Layout, usize) {
-    let (whole, tail_at) = Layout::new::<Node<T, R::Header>>()
+    let fixed = Layout::from_size_align(
+        offset_of!(Node<T, R::Header>, header) + mem::size_of::<R::Header>(),
+        mem::align_of::<Node<T, R::Header>>(),
+    )
+    .expect("a node's fixed part is a valid layout");
+    let (whole, tail_at) = fixed
         .extend(tail)
         .expect("tailed node larger than isize::MAX");
     let whole = Layout::from_size_align(whole.size().max(1), whole.align())
@@ -109,12 +117,12 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
         );
         // SAFETY: `layout_of` never returns a zero-sized layout.
         let node = unsafe { allocation::alloc_layout(layout) }.cast::<Node<T, R::Header>>();
-        // SAFETY: `node` is a fresh allocation with `Node`'s layout at its start.
+        // SAFETY: `node` is a fresh allocation holding `Node`'s fields at their offsets
+        // (`layout_of`). Written field by field: the allocation may end before `Node`'s
+        // trailing padding, which a whole-`Node` write would store.
         unsafe {
-            node.as_ptr().write(Node {
-                header: R::Header::at_epoch(epoch),
-                value,
-            });
+            (&raw mut (*node.as_ptr()).value).write(value);
+            (&raw mut (*node.as_ptr()).header).write(R::Header::at_epoch(epoch));
         }
         guard.cover(R::Header::at_epoch(epoch).birth());
         Shared::from_tagged(TaggedPtr::new(node.as_ptr(), 0))
@@ -223,5 +231,87 @@ impl<R: Reclaim> Guard<'_, R> {
         // SAFETY: `free` frees the node once, when the scheme decides nobody can reach it
         // (contract).
         unsafe { self.retire_erased(node.cast(), crate::retired::Free::Whole(free), birth) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Domain;
+
+    /// A 16-byte, 16-aligned fixed part (a skip-list node's key and value).
+    #[repr(C, align(16))]
+    struct Pair(u64, u64);
+
+    fn links(count: usize) -> Layout {
+        Layout::array::<u64>(count).unwrap()
+    }
+
+    #[cfg(feature = "ibr")]
+    #[test]
+    fn the_birth_epoch_fills_the_gap_between_value_and_tail() {
+        // Value at 0..16, birth epoch at 16..24, tail from 24: no padding anywhere.
+        let (layout, tail_at) = layout_of::<Pair, crate::Ibr>(links(1));
+        assert_eq!((layout.size(), layout.align(), tail_at), (32, 16, 24));
+        let (layout, tail_at) = layout_of::<Pair, crate::Ibr>(links(3));
+        assert_eq!((layout.size(), tail_at), (48, 24));
+        // A tail aligned more than the header starts at its own alignment.
+        let (layout, tail_at) = layout_of::<Pair, crate::Ibr>(Layout::new::<u128>());
+        assert_eq!((layout.size(), tail_at), (48, 32));
+    }
+
+    #[cfg(feature = "debra")]
+    #[test]
+    fn without_a_header_the_tail_follows_the_value() {
+        let (layout, tail_at) = layout_of::<Pair, crate::Debra>(links(1));
+        assert_eq!((layout.size(), layout.align(), tail_at), (24, 16, 16));
+    }
+
+    /// Allocates, fills, reads back and retires tailed nodes of every tail length from 0 to 4
+    /// links, including allocations smaller than `Node<Pair, Header>` (IBR, no tail: 24 bytes
+    /// against 32). Under Miri this checks that nothing is written past an allocation and that
+    /// the tail pointer keeps the allocation's provenance.
+    fn round_trip<R: Reclaim>() {
+        unsafe fn free_node<R: Reclaim>(node: *mut ()) {
+            // SAFETY: a retired `Pair` node of scheme `R` whose first tail word (if any) holds
+            // the tail's length; freed once.
+            unsafe {
+                let value = value_ptr::<Pair, R>(node);
+                let count = usize::try_from((*value).0).unwrap();
+                dealloc::<Pair, R>(value, links(count));
+            }
+        }
+        let domain = Domain::<R>::new();
+        let handle = domain.register().unwrap();
+        for count in 0..=4_usize {
+            let guard = handle.pin();
+            let node = Shared::alloc_tailed(Pair(count as u64, 7), links(count), &guard);
+            // SAFETY: the tail has room for `count` words; nobody else sees the node.
+            unsafe {
+                let tail = tail_ptr(node, links(count)).cast::<u64>();
+                for i in 0..count {
+                    tail.add(i).write(100 + i as u64);
+                }
+                for i in 0..count {
+                    assert_eq!(tail.add(i).read(), 100 + i as u64);
+                }
+                assert_eq!(node.deref().1, 7);
+            }
+            // SAFETY: never published, retired once, freed with its own tail.
+            unsafe { guard.retire_with(node, free_node::<R>) };
+        }
+        handle.flush();
+    }
+
+    #[cfg(feature = "ibr")]
+    #[test]
+    fn ibr_tailed_nodes_of_every_length_round_trip() {
+        round_trip::<crate::Ibr>();
+    }
+
+    #[cfg(feature = "debra")]
+    #[test]
+    fn debra_tailed_nodes_of_every_length_round_trip() {
+        round_trip::<crate::Debra>();
     }
 }

@@ -15,8 +15,9 @@
 //!   meanings): whether the node is still linked at that level, so that retirement can check
 //!   it without trusting the comparator.
 //!
-//! A `u64 → u64` node is `16 + 8·height` bytes (plus IBR's 8-byte birth epoch); with
-//! p = 1/2 half the nodes have height 1.
+//! A `u64 → u64` node is `16 + 8·height` bytes, plus IBR's 8-byte birth epoch between the
+//! value and the tower (ccol-reclaim's tailed layout: no padding); with p = 1/2 half the nodes
+//! have height 1.
 
 use core::{alloc::Layout, mem, ptr};
 
@@ -45,8 +46,8 @@ pub(crate) const UNLINKED: usize = 8;
 pub(crate) type Link<K, V, R> = Atomic<Node<K, V>, R>;
 
 /// A node's fixed part; the tower follows it in the allocation. 16-aligned, so every link has
-/// four tag bits (glibc and most allocators return 16-aligned blocks anyway; under IBR the
-/// 8-byte header is padded to 16).
+/// four tag bits (glibc and most allocators return 16-aligned blocks anyway; IBR's 8-byte
+/// header follows the value, so the alignment costs no padding).
 #[repr(C, align(16))]
 pub(crate) struct Node<K, V> {
     pub(crate) key: K,
