@@ -2,10 +2,15 @@
 //! Participant registration: a fixed registry refuses the participant beyond its limit with a
 //! recoverable `RegistryFull` and reuses released slots; a `static` domain works from several
 //! threads; a growable registry takes many concurrent registrations; thread-local
-//! participants give their slot back when their thread exits. Both schemes.
+//! participants give their slot back when their thread exits, and so does the temporary
+//! participant of a pin made while the thread exits. Both schemes.
+
+extern crate alloc;
 
 mod common;
 
+use alloc::sync::Arc;
+use core::cell::RefCell;
 use std::{sync::Barrier, thread};
 
 use ccol_arch::config::Config;
@@ -19,6 +24,7 @@ for_each_scheme!(
     fixed_registry_admits_its_limit_under_concurrent_registration => fixed_registry_concurrent,
     try_pin_on_a_full_domain_returns_registry_full => try_pin_when_full,
     thread_local_participants_are_released_at_thread_exit => released_at_exit,
+    a_pin_during_thread_exit_uses_and_releases_a_temporary_participant => pinned_during_exit,
 );
 
 fn fixed_registry<R: Reclaim>() {
@@ -285,4 +291,58 @@ fn static_ibr_domain_is_shared_by_threads() {
 #[test]
 fn static_debra_domain_is_shared_by_threads() {
     static_domain_from_threads(&DEBRA_DOMAIN, &DEBRA_LINK, &DEBRA_DROPS);
+}
+
+/// Runs a closure from a thread-local destructor.
+struct AtExit(RefCell<Option<Box<dyn FnOnce()>>>);
+
+impl Drop for AtExit {
+    fn drop(&mut self) {
+        if let Some(run) = self.0.get_mut().take() {
+            run();
+        }
+    }
+}
+
+std::thread_local! {
+    static AT_EXIT: AtExit = const { AtExit(RefCell::new(None)) };
+}
+
+/// A thread pins a domain from a thread-local destructor that runs after ccol-reclaim's own
+/// table of thread-local participants is gone: the pin claims a temporary participant, and
+/// dropping the guard must release it (the domain has a single slot, so a leaked temporary
+/// participant would lock everybody out).
+fn pinned_during_exit<R: Reclaim>() {
+    let domain = Arc::new(Domain::<R>::with_max_participants(1));
+    // (whether the thread's table was already released, whether the exit-time pin worked)
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let (in_thread, seen_in_thread) = (Arc::clone(&domain), Arc::clone(&seen));
+    thread::spawn(move || {
+        let at_exit_domain = Arc::clone(&in_thread);
+        // Touched before the domain, so its destructor is registered first and runs after
+        // the participant table's (thread-local destructors run in reverse order).
+        AT_EXIT.with(|at_exit| {
+            *at_exit.0.borrow_mut() = Some(Box::new(move || {
+                // The table released the thread's participant (the only slot) already.
+                let table_released = at_exit_domain.register().map(drop).is_ok();
+                let pinned = at_exit_domain.try_pin().map(drop).is_ok();
+                *seen_in_thread.lock().unwrap() = Some((table_released, pinned));
+            }));
+        });
+        // The thread's participant takes the only slot until the thread exits.
+        drop(in_thread.pin());
+        assert!(in_thread.register().is_err());
+    })
+    .join()
+    .unwrap();
+    let seen = seen.lock().unwrap().take();
+    assert_eq!(
+        seen,
+        Some((true, true)),
+        "the exit-time pin ran after the participant table was released, and succeeded"
+    );
+    assert!(
+        domain.register().is_ok(),
+        "the temporary participant was released when its guard dropped"
+    );
 }
