@@ -117,9 +117,9 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
         );
         // SAFETY: `layout_of` never returns a zero-sized layout.
         let node = unsafe { allocation::alloc_layout(layout) }.cast::<Node<T, R::Header>>();
-        // SAFETY: `node` is a fresh allocation holding `Node`'s fields at their offsets
-        // (`layout_of`). Written field by field: the allocation may end before `Node`'s
-        // trailing padding, which a whole-`Node` write would store.
+        // Written field by field: the allocation may end before `Node`'s trailing padding,
+        // which a whole-`Node` write would store.
+        // SAFETY: `node` is a fresh allocation with `Node`'s fields at their offsets.
         unsafe {
             (&raw mut (*node.as_ptr()).value).write(value);
             (&raw mut (*node.as_ptr()).header).write(R::Header::at_epoch(epoch));
@@ -272,9 +272,10 @@ mod tests {
     /// against 32). Under Miri this checks that nothing is written past an allocation and that
     /// the tail pointer keeps the allocation's provenance.
     fn round_trip<R: Reclaim>() {
+        // Contract: `node` is a retired `Pair` node of scheme `R` whose value's first field is
+        // its tail's length in words, freed once.
         unsafe fn free_node<R: Reclaim>(node: *mut ()) {
-            // SAFETY: a retired `Pair` node of scheme `R` whose first tail word (if any) holds
-            // the tail's length; freed once.
+            // SAFETY: as the contract above says.
             unsafe {
                 let value = value_ptr::<Pair, R>(node);
                 let count = usize::try_from((*value).0).unwrap();
