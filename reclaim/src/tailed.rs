@@ -272,10 +272,14 @@ mod tests {
     /// against 32). Under Miri this checks that nothing is written past an allocation and that
     /// the tail pointer keeps the allocation's provenance.
     fn round_trip<R: Reclaim>() {
-        // Contract: `node` is a retired `Pair` node of scheme `R` whose value's first field is
-        // its tail's length in words, freed once.
+        /// Frees a node the test retired.
+        ///
+        /// # Safety
+        ///
+        /// `node` is a retired `Pair` node of scheme `R` whose value's first field is its
+        /// tail's length in words, freed once.
         unsafe fn free_node<R: Reclaim>(node: *mut ()) {
-            // SAFETY: as the contract above says.
+            // SAFETY: as the `# Safety` section says.
             unsafe {
                 let value = value_ptr::<Pair, R>(node);
                 let count = usize::try_from((*value).0).unwrap();
