@@ -273,8 +273,7 @@ impl<'a, R: Reclaim> Guard<'a, R> {
 }
 
 impl<R: Reclaim> Drop for Guard<'_, R> {
-    /// Always inlined: see [`after_unpin`](Guard::after_unpin) for why a guard must not need
-    /// an address.
+    // Always inlined: see `after_unpin` for why a guard must not need an address.
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: the guard's participant owns the slot; this ends one pin.
