@@ -117,14 +117,15 @@ impl<'g, T, R: Reclaim> Shared<'g, T, R> {
         );
         // SAFETY: `layout_of` never returns a zero-sized layout.
         let node = unsafe { allocation::alloc_layout(layout) }.cast::<Node<T, R::Header>>();
+        let header = R::Header::at_epoch(epoch);
         // Written field by field: the allocation may end before `Node`'s trailing padding,
         // which a whole-`Node` write would store.
         // SAFETY: `node` is a fresh allocation with `Node`'s fields at their offsets.
         unsafe {
             (&raw mut (*node.as_ptr()).value).write(value);
-            (&raw mut (*node.as_ptr()).header).write(R::Header::at_epoch(epoch));
+            (&raw mut (*node.as_ptr()).header).write(header);
         }
-        guard.cover(R::Header::at_epoch(epoch).birth());
+        guard.cover(header.birth());
         Shared::from_tagged(TaggedPtr::new(node.as_ptr(), 0))
     }
 }
