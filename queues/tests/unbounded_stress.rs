@@ -38,16 +38,21 @@ use common::{assert_fifo_per_producer_exactly_once, for_each_scheme, scaled, tag
 /// Threads per run: oversubscribed natively, 3 under Miri (still more than its one core).
 const THREADS: usize = if cfg!(miri) { 3 } else { 8 };
 /// Values each producer pushes in the split workload (a quarter under the sanitizers of
-/// `cargo xtask san`, where the full run took 100 s under ThreadSanitizer).
+/// `cargo xtask san`, where the full run took 100 s under ThreadSanitizer; a tenth on
+/// aarch64, which the gate runs under qemu-user, where the full run took 55 s).
 const PER_PRODUCER: usize = if cfg!(ccol_sanitize) {
     5_000
+} else if cfg!(target_arch = "aarch64") {
+    2_000
 } else {
     scaled(20_000, 6)
 };
 /// Push-burst-and-pop rounds per thread in the pairs workload (a quarter under the
-/// sanitizers).
+/// sanitizers, a tenth on aarch64).
 const PAIR_ROUNDS: usize = if cfg!(ccol_sanitize) {
     3_750
+} else if cfg!(target_arch = "aarch64") {
+    1_500
 } else {
     scaled(15_000, 4)
 };
