@@ -270,7 +270,9 @@ pub(crate) mod imp {
     /// # Safety
     ///
     /// The caller owns `slot`.
-    pub(crate) unsafe fn flush(core: &Core, slot: &Slot) -> Option<FreeBatch> {
+    /// `_explicit` (a flush a caller asked for, not one an unpin made due) changes nothing
+    /// here; IBR uses it.
+    pub(crate) unsafe fn flush(core: &Core, slot: &Slot, _explicit: bool) -> Option<FreeBatch> {
         // SAFETY: the caller owns `slot`; the closure runs no user code.
         unsafe {
             slot.with_local(|local| {

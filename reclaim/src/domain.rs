@@ -161,6 +161,7 @@ impl<R: Reclaim> Domain<R> {
                         allocated: AtomicU64::new(0),
                         epoch_advances: AtomicU64::new(0),
                         peak_pending: AtomicU64::new(0),
+                        revocations: AtomicU64::new(0),
                     },
                 },
                 _scheme: PhantomData,
@@ -219,6 +220,7 @@ impl<R: Reclaim> Domain<R> {
         let core_stats = &self.core.stats;
         stats.allocated = core_stats.allocated.load(Relaxed);
         stats.epoch_advances = core_stats.epoch_advances.load(Relaxed);
+        stats.revocations = core_stats.revocations.load(Relaxed);
         stats.peak_pending = core_stats.peak_pending.load(Relaxed).max(stats.pending);
         stats.epoch = self.epoch();
         stats
@@ -292,7 +294,7 @@ impl<R: Reclaim> Domain<R> {
     /// Flushes through `slot`, which the caller owns.
     pub(crate) fn flush_slot(&self, slot: &Slot) {
         // SAFETY: the caller owns `slot` (this function's contract as stated on it).
-        let batch = unsafe { dispatch!(R::KIND, flush(&self.core, slot)) };
+        let batch = unsafe { dispatch!(R::KIND, flush(&self.core, slot, true)) };
         free_batch(slot, batch);
         // A flush returns memory: the blocks just cached go back to the allocator too.
         // SAFETY: the caller owns `slot`; releasing blocks runs no user code.

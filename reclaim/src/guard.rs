@@ -241,7 +241,7 @@ impl<'a, R: Reclaim> Guard<'a, R> {
     fn after_unpin(domain: &Domain<R>, slot: &Slot, scan_due: bool, temporary: bool) {
         if scan_due && may_free() {
             // SAFETY: the guard's participant owns the slot (now unpinned).
-            let batch = unsafe { dispatch!(R::KIND, flush(&domain.core, slot)) };
+            let batch = unsafe { dispatch!(R::KIND, flush(&domain.core, slot, false)) };
             free_batch(slot, batch);
         }
         if temporary {

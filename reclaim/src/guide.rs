@@ -7,13 +7,19 @@
 //! | garbage with a reader stalled inside a guard | bounded: only objects born before the reader's reservation | unbounded: nothing is freed until the reader leaves |
 //! | per-node header | 8 bytes (birth epoch) | none |
 //! | protected load | load, epoch load, compare (retry if the epoch moved) | one load |
-//! | outermost pin / unpin | epoch load, two stores, fence / two stores | epoch load, one store, fence / one store |
+//! | outermost pin / unpin | epoch load, two stores, fence / one store; under std on Linux, while the epoch stays the same: epoch load, one store, one load (no fence) / one store | epoch load, one store, fence / one store |
 //! | reclamation work | a scan of all reservations every `retire_threshold` retirements, run when the retirer's guard drops | one announcement check per pin, a bag rotation per epoch |
 //! | feature | `ibr` | `debra` |
 //!
 //! Pick IBR when a reader can be descheduled or slow while inside a guard (long iterations,
 //! oversubscribed machines, priority inversion) and memory must stay predictable; pick DEBRA
-//! when readers are short and the last few nanoseconds per operation matter.
+//! when readers are short and protected loads dominate (IBR's epoch check per load).
+//!
+//! Under std on Linux, IBR keeps a participant's reservation published between its guards
+//! ("sticky", see the [`ibr`](crate::ibr) module), so a guard costs no fence while the epoch
+//! stays the same; a thread that stops using the domain then holds back what it could see at
+//! its last guard until a scan revokes its reservation with one membarrier(2) call (done when
+//! that garbage reaches `retire_threshold` entries, and by every `flush`).
 //!
 //! # Registration
 //!

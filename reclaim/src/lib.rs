@@ -38,6 +38,8 @@ cfg_if_schemes! {
     extern crate alloc;
     use ccol_atomics::sync;
 
+    #[cfg(feature = "ibr")]
+    mod barrier;
     mod blocks;
     mod local;
     mod registry;

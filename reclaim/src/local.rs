@@ -17,6 +17,11 @@ pub(crate) struct Local {
     pub(crate) pins: usize,
     /// IBR: the upper bound currently published. DEBRA: the global epoch last observed.
     pub(crate) epoch: u64,
+    /// IBR: the lower bound currently published.
+    pub(crate) lower: u64,
+    /// IBR: the reservation stays published between guards (`ibr.rs`, "Sticky
+    /// reservations"); set when it is published with a heavy fence available.
+    pub(crate) sticky: bool,
     /// IBR: `bags[0]` holds every retired entry. DEBRA: the three limbo bags, indexed by
     /// `current` (the bag of the epoch in `epoch`), then the previous two.
     pub(crate) bags: [Vec<Retired>; 3],
@@ -35,6 +40,9 @@ pub(crate) struct Local {
     pub(crate) checked: usize,
     /// IBR: the reservations read by the last scan (kept to reuse the allocation).
     pub(crate) reservations: Vec<(u64, u64)>,
+    /// IBR: the reservations a revocation marked, as (registry index, upper bound) (kept to
+    /// reuse the allocation).
+    pub(crate) revoking: Vec<(usize, u64)>,
     /// A spare buffer for free batches (kept to reuse the allocation).
     pub(crate) spare: Vec<Retired>,
     /// Blocks of freed nodes, reused by `Owned::with_guard` (`blocks.rs`).
@@ -47,6 +55,8 @@ impl Local {
         Self {
             pins: 0,
             epoch: 0,
+            lower: 0,
+            sticky: false,
             bags: [Vec::new(), Vec::new(), Vec::new()],
             current: 0,
             stamped: Vec::new(),
@@ -55,6 +65,7 @@ impl Local {
             scan_due: false,
             checked: 0,
             reservations: Vec::new(),
+            revoking: Vec::new(),
             spare: Vec::new(),
             blocks: BlockCache::new(),
         }

@@ -122,11 +122,12 @@ pub(crate) mod sealed {
 /// The epoch value meaning "no reservation" (IBR) and "not stamped yet" (a retired entry).
 ///
 /// Epochs are `u64` and advance by one (IBR) or two (DEBRA) at most once per
-/// `epoch_frequency` retirements of a participant, so even at one advance per nanosecond they
-/// would need 292 years to get here. Advances are compare-exchanges that stop at
-/// [`MAX_EPOCH`] rather than wrap: should the limit ever be reached, memory stays safe and
-/// only reclamation of objects retired from then on stops.
+/// `epoch_frequency` retirements of a participant. Advances are compare-exchanges that stop at
+/// [`MAX_EPOCH`], 2^62 − 2, rather than wrap (even at one advance per nanosecond, 146 years
+/// away): should the limit ever be reached, memory stays safe and only reclamation of objects
+/// retired from then on stops.
 pub(crate) const INACTIVE: u64 = u64::MAX;
 
-/// The largest epoch an advance may produce (see [`INACTIVE`]).
-pub(crate) const MAX_EPOCH: u64 = u64::MAX - 2;
+/// The largest epoch an advance may produce (see [`INACTIVE`]); below IBR's `REVOKING` bit,
+/// bit 63, so an epoch with that bit set is never confused with a published one.
+pub(crate) const MAX_EPOCH: u64 = (1 << 62) - 2;

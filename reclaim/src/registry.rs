@@ -48,8 +48,12 @@ pub(crate) struct SlotShared {
     /// IBR: lower bound of the reservation. DEBRA: the announcement (`epoch`, or
     /// `epoch | 1` when quiescent). [`INACTIVE`] (odd, so also "quiescent") when unused.
     pub(crate) first: AtomicU64,
-    /// IBR: upper bound of the reservation ([`INACTIVE`] when unpinned). DEBRA: unused.
+    /// IBR: upper bound of the reservation ([`INACTIVE`] when none is published), with
+    /// `REVOKING` set while a scanner revokes it (`ibr.rs`). DEBRA: unused.
     pub(crate) second: AtomicU64,
+    /// IBR with sticky reservations: whether the owner is inside a guard (written by the
+    /// owner only, at the outermost pin and unpin). DEBRA: unused.
+    pub(crate) active: AtomicBool,
 }
 
 /// One participant's place in the registry.
@@ -79,6 +83,7 @@ impl Slot {
                 abandoned: AtomicBool::new(false),
                 first: AtomicU64::new(INACTIVE),
                 second: AtomicU64::new(INACTIVE),
+                active: AtomicBool::new(false),
             }),
             local: UnsafeCell::new(Local::new()),
             #[cfg(feature = "stats")]

@@ -130,6 +130,13 @@ impl FreeBatch {
         Self { entries }
     }
 
+    /// Moves every entry of `other` into this batch (IBR: the second scan after a
+    /// revocation).
+    #[cfg(feature = "ibr")]
+    pub(crate) fn append(&mut self, mut other: FreeBatch) {
+        self.entries.append(&mut other.entries);
+    }
+
     /// Number of entries in the batch.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()

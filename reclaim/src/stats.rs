@@ -47,6 +47,10 @@ pub struct Stats {
     pub scans: u64,
     /// Garbage entries adopted from released participants.
     pub adopted: u64,
+    /// IBR: sticky reservations revoked, each of a participant outside any guard that kept
+    /// garbage back (the `ibr` module docs, "Revocation"; a scan that revokes runs one heavy
+    /// fence whatever the number).
+    pub revocations: u64,
     /// Participants registered right now (explicit handles and thread-local ones).
     pub participants: usize,
     /// Slots in the registry (claimed or free).
@@ -101,6 +105,7 @@ mod imp {
         pub(crate) allocated: AtomicU64,
         pub(crate) epoch_advances: AtomicU64,
         pub(crate) peak_pending: AtomicU64,
+        pub(crate) revocations: AtomicU64,
     }
 }
 

@@ -1,6 +1,6 @@
 #![cfg(ccol_loom)]
-//! loom models of both schemes: protected reads against retire and reclamation, concurrent
-//! retirement, hand-over of a released participant's garbage, IBR's protect loop against an
+//! loom models of both schemes: protected reads against retire and reclamation (with IBR's
+//! sticky reservations re-entered and revoked), concurrent retirement, hand-over of a released participant's garbage, IBR's protect loop against an
 //! epoch advance, and DEBRA's blocking of reclamation by a pinned reader.
 //!
 //! `cargo xtask loom ccol-reclaim`, that is
@@ -254,6 +254,43 @@ fn reader_keeps_its_node<R: Reclaim>() {
     world.finish(2);
 }
 
+/// Model 1b (IBR, sticky reservations): the reader reads the node under one guard, drops it
+/// (its reservation stays published) and reads again under a second guard, which re-enters
+/// that reservation without fencing unless it was revoked, while the main thread replaces the
+/// node and flushes, which revokes the reader's reservation if it is between guards and keeps
+/// node 0. Under loom the light and heavy fences are both `fence(SeqCst)`; what is checked is
+/// the rest: the marks, their undo, the second scan, and the Release/Acquire chain that orders
+/// the reader's reads before the free. Not the need for the re-read of `active` after the
+/// heavy fence: with a real fence on the reader's side, the revoker's first read of the flag,
+/// after its scan's fence, already sees a reader that re-entered (a revoker that skipped the
+/// re-read passed this model). `specs/formal/ibr_sticky_norecheck_bad.pml`, whose reader may
+/// buffer the flag, and `tests/sticky.rs` natively show that one.
+fn ibr_sticky_reader_reenters_while_a_flush_revokes() {
+    let world = World::<Ibr>::new(2);
+    let reader = {
+        let (domain, link, _drops) = world.share();
+        loom::thread::spawn(move || {
+            let handle = domain.register().expect("a free slot");
+            for _ in 0..2 {
+                let guard = handle.pin();
+                // SAFETY: a protected load under `guard`; the link is never null.
+                let payload = unsafe { link.load(&guard).deref() };
+                let id = payload.read();
+                assert!(id <= 1, "node {id} was never published");
+                assert_eq!(payload.read(), id);
+            }
+        })
+    };
+    let handle = world.domain.register().expect("a free slot");
+    replace(&handle, &world.link, &world.drops, 1);
+    handle.flush();
+    reader.join().unwrap();
+    handle.flush();
+    assert_eq!(world.drops(), 1, "flush with no active guard left garbage");
+    drop(handle);
+    world.finish(2);
+}
+
 /// Model 2: two writers replace the node and retire the old one at the same time; one of them
 /// flushes. Each retired node is dropped exactly once, and after both are done one flush
 /// frees both (the spawned writer's leftovers are adopted from its released slot).
@@ -474,6 +511,11 @@ fn ibr_reader_keeps_its_node() {
 #[test]
 fn debra_reader_keeps_its_node() {
     loom::model(reader_keeps_its_node::<Debra>);
+}
+
+#[test]
+fn ibr_sticky_reader_reenters_while_a_flush_revokes_it() {
+    loom::model(ibr_sticky_reader_reenters_while_a_flush_revokes);
 }
 
 #[test]
