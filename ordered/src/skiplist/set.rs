@@ -501,6 +501,8 @@ mod convenience {
     {
         type Item = SetEntry<'s, T, R>;
 
+        // Inline: as the map's `Range::next` (an entry returned through memory stalls).
+        #[inline]
         fn next(&mut self) -> Option<Self::Item> {
             self.0.next().map(SetEntry)
         }
@@ -511,6 +513,8 @@ mod convenience {
         C: Comparator<T> + CompareBorrowed<T, Q>,
         B: RangeBounds<Q>,
     {
+        // Inline: as `next`.
+        #[inline]
         fn next_back(&mut self) -> Option<Self::Item> {
             self.0.next_back().map(SetEntry)
         }
