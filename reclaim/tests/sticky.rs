@@ -61,6 +61,15 @@ fn with_idle_participant(
     });
 }
 
+/// Frees the node still linked, drops the domain, and checks that every payload was dropped
+/// exactly once.
+fn finish(link: Atomic<Payload<'_>, Ibr>, domain: Domain<Ibr>, tracker: &Tracker) {
+    // SAFETY: every thread is joined; the link's node was never retired.
+    drop(unsafe { link.into_owned() });
+    drop(domain);
+    tracker.assert_all_dropped_once();
+}
+
 #[test]
 fn flush_frees_what_an_idle_participant_could_have_seen() {
     let count = scaled(40, 6);
@@ -78,10 +87,7 @@ fn flush_frees_what_an_idle_participant_could_have_seen() {
             "an idle participant's reservation kept garbage through a flush"
         );
     });
-    // SAFETY: every thread is joined; the link's node was never retired.
-    drop(unsafe { link.into_owned() });
-    drop(domain);
-    tracker.assert_all_dropped_once();
+    finish(link, domain, &tracker);
 }
 
 #[test]
@@ -101,10 +107,7 @@ fn an_idle_participant_keeps_at_most_a_threshold_of_later_retirements() {
              (threshold {THRESHOLD})"
         );
     });
-    // SAFETY: every thread is joined; the link's node was never retired.
-    drop(unsafe { link.into_owned() });
-    drop(domain);
-    tracker.assert_all_dropped_once();
+    finish(link, domain, &tracker);
 }
 
 #[test]
@@ -152,8 +155,5 @@ fn readers_on_the_fast_path_stay_protected_while_flushes_revoke_them() {
         swaps,
         "every replaced payload is dropped"
     );
-    // SAFETY: every thread is joined; the link's node was never retired.
-    drop(unsafe { link.into_owned() });
-    drop(domain);
-    tracker.assert_all_dropped_once();
+    finish(link, domain, &tracker);
 }
