@@ -57,11 +57,12 @@
 //! - true: the owner may have passed its check before the mark and be reading under the
 //!   reservation; CAS the mark back to the plain `upper` (undone).
 //!
-//! Then it scans again. The pairing is the store-buffering pattern with a light fence on one
-//! side and the heavy fence on the other: either the owner's `active` store precedes the
-//! heavy fence's barrier in the owner's thread, and the re-read sees it, or the owner's check
-//! follows that barrier and sees the mark (which the CAS made visible before the heavy fence
-//! began). Scanners treat a marked reservation as published, so the reservation protects
+//! Then, if it marked a reservation or found one changed since its scan (an owner that moved
+//! on, or released its slot meanwhile), it scans again. The pairing is the store-buffering
+//! pattern with a light fence on one side and the heavy fence on the other: either the
+//! owner's `active` store precedes the heavy fence's barrier in the owner's thread, and the
+//! re-read sees it, or the owner's check follows that barrier and sees the mark (which the
+//! CAS made visible before the heavy fence began). Scanners treat a marked reservation as published, so the reservation protects
 //! until the revoker decides. An owner that republishes (a new epoch, a raise) overwrites the
 //! mark; the revoker's final CAS then fails and changes nothing. Only the scanner that marked a
 //! reservation resolves the mark: a scanner that merely saw it cannot know whether its own
@@ -148,7 +149,7 @@ pub(crate) mod imp {
     use crate::{
         barrier,
         domain::Core,
-        local::Local,
+        local::{Local, Seen},
         reclaim::{INACTIVE, MAX_EPOCH},
         registry::Slot,
         retired::{FreeBatch, Retired},
@@ -426,10 +427,8 @@ pub(crate) mod imp {
     /// kept (module docs, "Revocation").
     fn scan_revoking(core: &Core, slot: &Slot, local: &mut Local, revoke_at: usize) -> FreeBatch {
         let mut batch = scan(core, slot, local);
-        if local.bags[0].len() >= revoke_at && barrier::available() {
-            revoke_idle(core, slot, local);
-            // Scan again even if nothing was revoked: a reservation that kept entries may
-            // have been cleared by its owner meanwhile (a release at thread exit).
+        if local.bags[0].len() >= revoke_at && barrier::available() && revoke_idle(core, slot, local)
+        {
             let freed = scan(core, slot, local);
             batch.append(freed);
         }
@@ -451,12 +450,12 @@ pub(crate) mod imp {
         local.reservations.clear();
         // Unpinned, the scanner's own sticky reservation protects nothing of its own.
         let skip_own = local.pins == 0;
-        for other in core.registry.slots() {
+        for (index, other) in core.registry.slots().enumerate() {
             if skip_own && core::ptr::eq(other, slot) {
                 continue;
             }
-            if let Some(reservation) = read_reservation(other) {
-                local.reservations.push(reservation);
+            if let Some(seen) = read_reservation(index, other) {
+                local.reservations.push(seen);
             }
         }
         stat!(record_scan(core, slot));
@@ -487,15 +486,15 @@ pub(crate) mod imp {
         FreeBatch::of(batch)
     }
 
-    /// The reservation `other` publishes, if any: `[lower, upper]`, a marked one included
-    /// (its owner may still be inside a guard until the revoker has decided).
+    /// The reservation `other` (at registry index `index`) publishes, if any, a marked one
+    /// included (its owner may still be inside a guard until the revoker has decided).
     #[inline]
-    fn read_reservation(other: &Slot) -> Option<(u64, u64)> {
+    fn read_reservation(index: usize, other: &Slot) -> Option<Seen> {
         // Acquire: pairs with the Release store in `clear_reservation`, with a revoker's
         // Release CAS to INACTIVE (which carries the owner's unpin), and with the Release
         // store of `upper` in `publish`.
-        let upper = other.shared.second.load(Ordering::Acquire);
-        if upper == INACTIVE {
+        let word = other.shared.second.load(Ordering::Acquire);
+        if word == INACTIVE {
             return None;
         }
         // Acquire: pairs with the Release store of `lower` in `publish` (see there). Beyond
@@ -503,42 +502,58 @@ pub(crate) mod imp {
         // the fence makes its stores visible here; otherwise that reader cannot reach what
         // this scan frees (its later loads see the unlinks), whatever we read.
         let lower = other.shared.first.load(Ordering::Acquire);
-        let upper = upper & !REVOKING;
-        (lower <= upper).then_some((lower, upper))
+        let upper = word & !REVOKING;
+        (lower <= upper).then_some(Seen {
+            lower,
+            upper,
+            slot: index,
+            word,
+        })
     }
 
     /// Whether a reservation intersects the entry's `[birth, stamp]`.
     #[inline]
-    fn covered(reservations: &[(u64, u64)], entry: &Retired) -> bool {
-        reservations
-            .iter()
-            .any(|&(lower, upper)| lower <= entry.stamp && entry.birth <= upper)
+    fn covers(seen: &Seen, entry: &Retired) -> bool {
+        seen.lower <= entry.stamp && entry.birth <= seen.upper
+    }
+
+    /// Whether any of `reservations` covers the entry.
+    #[inline]
+    fn covered(reservations: &[Seen], entry: &Retired) -> bool {
+        reservations.iter().any(|seen| covers(seen, entry))
     }
 
     /// Revokes the sticky reservations of participants outside any guard that keep one of
-    /// this participant's pending entries (module docs, "Revocation"). Every pending entry
-    /// is stamped (the scan before did it).
+    /// this participant's pending entries (module docs, "Revocation"). Visits only the slots
+    /// the scan before read a reservation from (no other can keep anything), and every
+    /// pending entry is stamped (that scan did it). Returns whether a second scan can free
+    /// more: a reservation was marked (and then revoked, or undone), or one changed since the
+    /// scan (its owner moved on, or released it at thread exit).
     #[cold]
     #[inline(never)]
-    fn revoke_idle(core: &Core, slot: &Slot, local: &mut Local) {
+    fn revoke_idle(core: &Core, slot: &Slot, local: &mut Local) -> bool {
         local.revoking.clear();
-        for (index, other) in core.registry.slots().enumerate() {
+        let mut changed = false;
+        let mut slots = core.registry.slots().enumerate();
+        for seen in &local.reservations {
+            // Slots come in registry order, as the scan pushed them.
+            let Some((_, other)) = slots.find(|&(index, _)| index == seen.slot) else {
+                break;
+            };
             if core::ptr::eq(other, slot) {
                 continue;
             }
-            // Relaxed: a hint; the decision is the re-read after the heavy fence.
-            if other.shared.active.load(Ordering::Relaxed) {
+            // Relaxed: compared with what the scan read; only the mark CAS below acts on it.
+            if other.shared.second.load(Ordering::Relaxed) != seen.word {
+                changed = true;
                 continue;
             }
-            // Relaxed: only the mark CAS below, which compares the value, acts on it.
-            let upper = other.shared.second.load(Ordering::Relaxed);
-            if upper == INACTIVE || upper & REVOKING != 0 {
+            // Another revoker's mark (only it resolves it), or an owner inside a guard
+            // (Relaxed: a hint; the decision is the re-read after the heavy fence).
+            if seen.word & REVOKING != 0 || other.shared.active.load(Ordering::Relaxed) {
                 continue;
             }
-            let Some(reservation) = read_reservation(other) else {
-                continue;
-            };
-            if !local.bags[0].iter().any(|entry| covered(&[reservation], entry)) {
+            if !local.bags[0].iter().any(|entry| covers(seen, entry)) {
                 continue;
             }
             // Relaxed: the heavy fence below orders the mark before the re-read of `active`,
@@ -546,14 +561,16 @@ pub(crate) mod imp {
             let marked = other
                 .shared
                 .second
-                .compare_exchange(upper, upper | REVOKING, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(seen.word, seen.word | REVOKING, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok();
             if marked {
-                local.revoking.push((index, upper));
+                local.revoking.push((seen.slot, seen.word));
+            } else {
+                changed = true;
             }
         }
         if local.revoking.is_empty() {
-            return;
+            return changed;
         }
         barrier::heavy();
         let mut marks = local.revoking.iter().peekable();
@@ -590,6 +607,7 @@ pub(crate) mod imp {
                 );
             }
         }
+        true
     }
 
     /// Counts a scan and samples the domain's pending garbage for the peak (`stats`).

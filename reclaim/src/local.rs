@@ -7,6 +7,24 @@ use alloc::vec::Vec;
 
 use crate::{blocks::BlockCache, retired::Retired};
 
+/// IBR: a reservation a scan read, with where and as what (a revocation compares the slot's
+/// word with it).
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(
+    not(feature = "ibr"),
+    allow(dead_code, reason = "IBR's, which is not compiled in")
+)]
+pub(crate) struct Seen {
+    /// The reservation's lower bound.
+    pub(crate) lower: u64,
+    /// Its upper bound, without the revocation mark.
+    pub(crate) upper: u64,
+    /// The slot's index in registry order.
+    pub(crate) slot: usize,
+    /// The `upper` word as read, mark included.
+    pub(crate) word: u64,
+}
+
 /// Owner-local state of one registry slot.
 #[cfg_attr(
     not(all(feature = "ibr", feature = "debra")),
@@ -39,7 +57,7 @@ pub(crate) struct Local {
     /// DEBRA: how many slots have been seen quiescent or current in the epoch in `epoch`.
     pub(crate) checked: usize,
     /// IBR: the reservations read by the last scan (kept to reuse the allocation).
-    pub(crate) reservations: Vec<(u64, u64)>,
+    pub(crate) reservations: Vec<Seen>,
     /// IBR: the reservations a revocation marked, as (registry index, upper bound) (kept to
     /// reuse the allocation).
     pub(crate) revoking: Vec<(usize, u64)>,
