@@ -38,6 +38,7 @@
 //! | [`backoff_yield_limit`](Config::backoff_yield_limit) | 10 | 0..=31, ≥ spin limit | `CCOL_BACKOFF_YIELD_LIMIT` |
 //! | [`queue_backend`](Config::queue_backend) | `auto` | `auto`, `scq`, `lcrq` | `CCOL_QUEUE_BACKEND` |
 //! | [`stats`](Config::stats) | `false` | `true`/`false` | `CCOL_STATS` |
+//! | [`sticky_reservations`](Config::sticky_reservations) | `true` | `true`/`false` | `CCOL_STICKY_RESERVATIONS` |
 
 use core::{fmt, ops::RangeInclusive};
 
@@ -80,6 +81,7 @@ pub struct Config {
     backoff_yield_limit: u32,
     queue_backend: QueueBackend,
     stats: bool,
+    sticky_reservations: bool,
 }
 
 impl Config {
@@ -93,6 +95,7 @@ impl Config {
         backoff_yield_limit: 10,
         queue_backend: QueueBackend::Auto,
         stats: false,
+        sticky_reservations: true,
     };
 
     /// [`Config::DEFAULT`].
@@ -149,6 +152,18 @@ impl Config {
     #[must_use]
     pub const fn stats(&self) -> bool {
         self.stats
+    }
+
+    /// Whether IBR may leave a participant's reservation published between its guards
+    /// ("sticky reservations", ccol-reclaim's `ibr` module): the next guard then needs no
+    /// fence while the epoch stays the same, and a scan that an idle participant's
+    /// reservation keeps from freeing revokes it with a process-wide heavy fence
+    /// (`membarrier(2)`). Takes effect only where that fence exists (Linux with `std`);
+    /// elsewhere, or when `false`, every outermost guard publishes its reservation with a
+    /// fence and clears it when it drops. Other schemes ignore it.
+    #[must_use]
+    pub const fn sticky_reservations(&self) -> bool {
+        self.sticky_reservations
     }
 
     /// Sets [`retire_threshold`](Self::retire_threshold).
@@ -261,6 +276,15 @@ impl Config {
         Config { stats, ..self }
     }
 
+    /// Sets [`sticky_reservations`](Self::sticky_reservations); both values are valid.
+    #[must_use]
+    pub const fn with_sticky_reservations(self, sticky: bool) -> Config {
+        Config {
+            sticky_reservations: sticky,
+            ..self
+        }
+    }
+
     /// Validates and sets both backoff limits; `knob` is the one the caller is changing (it is
     /// reported in the error).
     const fn backoff_limits(
@@ -319,7 +343,8 @@ impl fmt::Display for Config {
         write!(
             f,
             "retire_threshold={} reclaim_batch={} epoch_frequency={} max_threads={} \
-             backoff_spin_limit={} backoff_yield_limit={} queue_backend={} stats={}",
+             backoff_spin_limit={} backoff_yield_limit={} queue_backend={} stats={} \
+             sticky_reservations={}",
             self.retire_threshold,
             self.reclaim_batch,
             self.epoch_frequency,
@@ -328,6 +353,7 @@ impl fmt::Display for Config {
             self.backoff_yield_limit,
             self.queue_backend,
             self.stats,
+            self.sticky_reservations,
         )
     }
 }

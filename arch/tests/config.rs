@@ -127,7 +127,8 @@ fn display_lists_every_knob() {
     assert_eq!(
         shown,
         "retire_threshold=64 reclaim_batch=32 epoch_frequency=32 max_threads=64 \
-         backoff_spin_limit=6 backoff_yield_limit=10 queue_backend=auto stats=true"
+         backoff_spin_limit=6 backoff_yield_limit=10 queue_backend=auto stats=true \
+         sticky_reservations=true"
     );
     for knob in Knob::ALL {
         assert!(shown.contains(&format!("{}=", knob.name())), "{knob}");

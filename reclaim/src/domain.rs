@@ -63,6 +63,10 @@ pub(crate) struct Core {
     pub(crate) retire_threshold: usize,
     /// Retirements of one participant between two epoch-advance attempts (IBR).
     pub(crate) epoch_frequency: usize,
+    /// IBR may leave reservations published between guards (`Config::sticky_reservations`;
+    /// in effect only where `barrier::available()`). The same for every participant of the
+    /// domain: a revocation is only correct if no participant announces its guards otherwise.
+    pub(crate) sticky_reservations: bool,
     /// Identity for thread-local participants (0 until the first `Domain::pin`).
     #[cfg(feature = "std")]
     pub(crate) uid: AtomicU64,
@@ -126,9 +130,9 @@ impl<R: Reclaim> Domain<R> {
     }
 
     ccol_atomics::const_fn! {
-        /// A domain with a growable registry and the thresholds of `config`:
-        /// `retire_threshold` (retirements between scans) and `epoch_frequency`
-        /// (retirements between epoch advances).
+        /// A domain with a growable registry and the settings of `config`:
+        /// `retire_threshold` (retirements between scans), `epoch_frequency`
+        /// (retirements between epoch advances) and, for IBR, `sticky_reservations`.
         #[must_use]
         pub const fn with_config(config: &Config) -> Self {
             Self::build(config, usize::MAX)
@@ -154,6 +158,7 @@ impl<R: Reclaim> Domain<R> {
                     registry: Registry::new(max_participants),
                     retire_threshold: small_under_models(config.retire_threshold()),
                     epoch_frequency: small_under_models(config.epoch_frequency()),
+                    sticky_reservations: config.sticky_reservations(),
                     #[cfg(feature = "std")]
                     uid: AtomicU64::new(0),
                     #[cfg(feature = "stats")]

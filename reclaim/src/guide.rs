@@ -19,7 +19,10 @@
 //! ("sticky", see the [`ibr`](crate::ibr) module), so a guard costs no fence while the epoch
 //! stays the same; a thread that stops using the domain then holds back what it could see at
 //! its last guard until a scan revokes its reservation with one membarrier(2) call (done when
-//! that garbage reaches `retire_threshold` entries, and by every `flush`).
+//! that garbage reaches `retire_threshold` entries, and by every `flush`). A domain built from
+//! `Config::DEFAULT.with_sticky_reservations(false)` (or with `CCOL_STICKY_RESERVATIONS=0` in
+//! the environment, for domains built from `Config::global()`) clears reservations at every
+//! outermost unpin instead and never interrupts other threads.
 //!
 //! # Registration
 //!

@@ -62,14 +62,17 @@
 //! pattern with a light fence on one side and the heavy fence on the other: either the
 //! owner's `active` store precedes the heavy fence's barrier in the owner's thread, and the
 //! re-read sees it, or the owner's check follows that barrier and sees the mark (which the
-//! CAS made visible before the heavy fence began). Scanners treat a marked reservation as published, so the reservation protects
-//! until the revoker decides. An owner that republishes (a new epoch, a raise) overwrites the
+//! CAS made visible before the heavy fence began). Scanners treat a marked reservation as
+//! published, so the reservation protects until the revoker decides. An owner that republishes (a new epoch, a raise) overwrites the
 //! mark; the revoker's final CAS then fails and changes nothing. Only the scanner that marked a
 //! reservation resolves the mark: a scanner that merely saw it cannot know whether its own
 //! heavy fence came after the mark.
 //!
-//! Without a heavy fence (no `std`, other systems, a kernel without membarrier) reservations
-//! are cleared at every outermost unpin, as the reference does. Under Miri and loom both
+//! Without a heavy fence (no `std`, other systems, a kernel without membarrier), or in a
+//! domain built from a `Config` with `sticky_reservations` off (for code that must not
+//! interrupt other threads of the process, or a host whose interrupts are slow), reservations
+//! are cleared at every outermost unpin, as the reference does. The choice is per domain,
+//! never per participant: a revoker reads `active`, which eager participants never set. Under Miri and loom both
 //! fences are `fence(SeqCst)`, so the tools run this protocol on the real code (the
 //! asymmetric pairing itself is the kernel's guarantee; `specs/formal/ibr_sticky.pml` models
 //! it as a store buffer the heavy fence drains).
@@ -130,7 +133,8 @@ use crate::reclaim::{BirthEpoch, Kind, Reclaim};
 /// (sticky reservations, module docs); a participant outside every guard then keeps what it
 /// could see at its last guard until a scan that this keeps from freeing revokes it (a
 /// membarrier(2) call: microseconds, only when garbage is actually held back). Everywhere
-/// else each outermost guard publishes its reservation with one fence and clears it on drop.
+/// else, and in domains built with `Config::with_sticky_reservations(false)`, each outermost
+/// guard publishes its reservation with one fence and clears it on drop.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ibr;
 
@@ -178,11 +182,19 @@ pub(crate) mod imp {
                     // the scanner's stamp load (module docs, "Why L <= R").
                     let epoch = core.epoch.load(Ordering::SeqCst);
                     if !(local.sticky && local.lower == epoch && resume(slot, local.epoch)) {
-                        publish(slot, local, epoch);
+                        publish(core, slot, local, epoch);
                     }
                 }
             });
         }
+    }
+
+    /// Whether `core`'s participants leave their reservations published between guards: only
+    /// then may a scanner revoke one (an eager participant never announces its guards in
+    /// `active`, so revoking it could free what it reads).
+    #[inline]
+    fn sticky_domain(core: &Core) -> bool {
+        core.sticky_reservations && barrier::available()
     }
 
     /// Re-enters the sticky reservation whose upper bound is `upper`: announces the guard,
@@ -201,8 +213,8 @@ pub(crate) mod imp {
 
     /// Publishes `[epoch, epoch]` and fences: the outermost pin's slow path.
     #[inline(never)]
-    fn publish(slot: &Slot, local: &mut Local, epoch: u64) {
-        let sticky = barrier::available();
+    fn publish(core: &Core, slot: &Slot, local: &mut Local, epoch: u64) {
+        let sticky = sticky_domain(core);
         if sticky {
             // Relaxed: made visible by the Release store of `upper` below (a revoker whose
             // mark CAS reads that store sees the flag) and by the fence.
@@ -427,8 +439,7 @@ pub(crate) mod imp {
     /// kept (module docs, "Revocation").
     fn scan_revoking(core: &Core, slot: &Slot, local: &mut Local, revoke_at: usize) -> FreeBatch {
         let mut batch = scan(core, slot, local);
-        if local.bags[0].len() >= revoke_at && barrier::available() && revoke_idle(core, slot, local)
-        {
+        if local.bags[0].len() >= revoke_at && sticky_domain(core) && revoke_idle(core, slot, local) {
             let freed = scan(core, slot, local);
             batch.append(freed);
         }

@@ -14,6 +14,8 @@ extern crate alloc;
 
 mod common;
 
+use ccol_arch::config::Config;
+
 use alloc::sync::Arc;
 use std::thread;
 
@@ -23,10 +25,10 @@ use ccol_atomics::sync::atomic::{
 };
 use ccol_reclaim::{Atomic, Domain, Owned, Reclaim, Shared};
 use common::{
-    MANY, Payload, Tracker, allocate, for_each_scheme, retire_all, retire_all_local, scaled,
+    MANY, Payload, Tracker, allocate, for_each_config, retire_all, retire_all_local, scaled,
 };
 
-for_each_scheme!(
+for_each_config!(
     every_retired_object_is_dropped_exactly_once => dropped_exactly_once,
     flush_without_guards_frees_everything_retired_before => flush_frees_everything,
     object_allocated_retired_and_freed_on_three_threads => cross_thread_retire_and_free,
@@ -35,9 +37,9 @@ for_each_scheme!(
     handle_drop_hands_pending_garbage_over => handle_drop_hands_over,
 );
 
-fn dropped_exactly_once<R: Reclaim>() {
+fn dropped_exactly_once<R: Reclaim>(config: &Config) {
     let tracker = Tracker::new(MANY * 4 + 1);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let link = Atomic::new(Owned::new(tracker.payload(), &domain));
     for round in 0..4 {
         for _ in 0..MANY {
@@ -56,10 +58,10 @@ fn dropped_exactly_once<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn flush_frees_everything<R: Reclaim>() {
+fn flush_frees_everything<R: Reclaim>(config: &Config) {
     let batches = [1, 7, MANY / 2];
     let tracker = Tracker::new(1 + batches.iter().sum::<usize>());
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let link = Atomic::new(Owned::new(tracker.payload(), &domain));
     for count in batches {
         for _ in 0..count {
@@ -81,10 +83,10 @@ fn flush_frees_everything<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn cross_thread_retire_and_free<R: Reclaim>() {
+fn cross_thread_retire_and_free<R: Reclaim>(config: &Config) {
     let count = scaled(500, 12);
     let tracker = Tracker::new(count);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let links: Vec<Atomic<Payload<'_>, R>> = (0..count).map(|_| Atomic::null()).collect();
     thread::scope(|s| {
         // Thread A allocates and publishes.
@@ -126,11 +128,11 @@ fn cross_thread_retire_and_free<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn domain_drop_frees_pending<R: Reclaim>() {
+fn domain_drop_frees_pending<R: Reclaim>(config: &Config) {
     let per_source = scaled(200, 6);
     let tracker = Tracker::new(per_source * 3);
     let deferred = Arc::new(AtomicUsize::new(0));
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let mine = allocate(&tracker, &domain, per_source);
     let exiting = allocate(&tracker, &domain, per_source);
     let from_handle = allocate(&tracker, &domain, per_source);
@@ -164,10 +166,10 @@ fn domain_drop_frees_pending<R: Reclaim>() {
     assert_eq!(deferred.load(Ordering::Relaxed), per_source);
 }
 
-fn thread_exit_hands_over<R: Reclaim>() {
+fn thread_exit_hands_over<R: Reclaim>(config: &Config) {
     let count = MANY;
     let tracker = Tracker::new(count);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let objects = allocate(&tracker, &domain, count);
     let holder = domain.register().unwrap();
     let held = holder.pin();
@@ -195,10 +197,10 @@ fn thread_exit_hands_over<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn handle_drop_hands_over<R: Reclaim>() {
+fn handle_drop_hands_over<R: Reclaim>(config: &Config) {
     let count = MANY;
     let tracker = Tracker::new(2 * count);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     // First adopter: a new handle (which may inherit the released slot); second: a flush of
     // this thread's thread-local participant.
     for adopter in 0..2 {

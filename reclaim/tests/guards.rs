@@ -10,13 +10,15 @@ extern crate alloc;
 
 mod common;
 
+use ccol_arch::config::Config;
+
 use alloc::sync::Arc;
 
 use ccol_atomics::sync::atomic::{AtomicUsize, Ordering, Ordering::AcqRel};
 use ccol_reclaim::{Atomic, Domain, Owned, Reclaim};
-use common::{MANY, Tracker, churn, for_each_scheme, scaled};
+use common::{MANY, Tracker, churn, for_each_config, scaled};
 
-for_each_scheme!(
+for_each_config!(
     deferred_closures_run_once_after_the_guards_of_their_time => deferred_run_once,
     defer_unchecked_borrows_and_runs_at_domain_drop => defer_unchecked_at_domain_drop,
     nested_guards_protect_until_the_outermost_drops => nested_guards_protect,
@@ -24,10 +26,10 @@ for_each_scheme!(
     reader_pinned_after_a_lagging_retirer_keeps_its_node => lagging_retirer,
 );
 
-fn deferred_run_once<R: Reclaim>() {
+fn deferred_run_once<R: Reclaim>(config: &Config) {
     let closures = scaled(100, 4);
     let runs = Arc::new(AtomicUsize::new(0));
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let holder = domain.register().unwrap();
     let deferrer = domain.register().unwrap();
     let held = holder.pin();
@@ -74,11 +76,11 @@ fn deferred_run_once<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn defer_unchecked_at_domain_drop<R: Reclaim>() {
+fn defer_unchecked_at_domain_drop<R: Reclaim>(config: &Config) {
     let closures = scaled(50, 4);
     let runs = AtomicUsize::new(0);
     let tracker = Tracker::new(closures);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let holder = domain.register().unwrap();
     let held = holder.pin();
     let deferrer = domain.register().unwrap();
@@ -110,9 +112,9 @@ fn defer_unchecked_at_domain_drop<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn nested_guards_protect<R: Reclaim>() {
+fn nested_guards_protect<R: Reclaim>(config: &Config) {
     let tracker = Tracker::new(2 * (MANY + 2));
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let reader = domain.register().unwrap();
     let writer = domain.register().unwrap();
     // The inner guard drops first: the outer one still protects what it loaded.
@@ -172,9 +174,9 @@ fn nested_guards_protect<R: Reclaim>() {
     tracker.assert_all_dropped_once();
 }
 
-fn protect_covers_late_births<R: Reclaim>() {
+fn protect_covers_late_births<R: Reclaim>(config: &Config) {
     let tracker = Tracker::new(3 * MANY + 2);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let reader = domain.register().unwrap();
     let writer = domain.register().unwrap();
     let link = Atomic::new(Owned::new(tracker.payload(), &domain));
@@ -220,9 +222,9 @@ fn protect_covers_late_births<R: Reclaim>() {
 /// far as the reader allows, and the retirer observes that. The node must survive: DEBRA
 /// needs three limbo bags (two would free it here), IBR a stamp no earlier than the reader's
 /// reservation.
-fn lagging_retirer<R: Reclaim>() {
+fn lagging_retirer<R: Reclaim>(config: &Config) {
     let tracker = Tracker::new(4 * MANY + 1);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let (retirer, reader, advancer) = (
         domain.register().unwrap(),
         domain.register().unwrap(),

@@ -1,7 +1,8 @@
 #![cfg(ccol_loom)]
 //! loom models of both schemes: protected reads against retire and reclamation (with IBR's
-//! sticky reservations re-entered and revoked), concurrent retirement, hand-over of a released participant's garbage, IBR's protect loop against an
-//! epoch advance, and DEBRA's blocking of reclamation by a pinned reader.
+//! sticky reservations re-entered and revoked, and with them off), concurrent retirement,
+//! hand-over of a released participant's garbage, IBR's protect loop against an epoch
+//! advance, and DEBRA's blocking of reclamation by a pinned reader.
 //!
 //! `cargo xtask loom ccol-reclaim`, that is
 //! `RUSTFLAGS="--cfg ccol_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p ccol-reclaim
@@ -52,6 +53,7 @@
 //! once would deadlock the model (not the program). And loom's `JoinHandle::join` returns
 //! before the joined thread's thread-local destructors have run, unlike std's (model 6).
 
+use ccol_arch::config::Config;
 use ccol_atomics::sync::{
     Arc,
     atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -61,6 +63,10 @@ use ccol_reclaim::{Atomic, Debra, Domain, Ibr, Owned, Reclaim};
 
 /// The value a destructor leaves behind.
 const FREED: u64 = u64::MAX;
+
+/// IBR with sticky reservations off: every outermost guard publishes and clears its
+/// reservation (the path of every target without a heavy fence).
+const EAGER: Config = Config::DEFAULT.with_sticky_reservations(false);
 
 /// A node's contents: an id the destructor overwrites, and the model's drop counter.
 struct Payload {
@@ -132,7 +138,15 @@ impl<R: Reclaim> World<R> {
     /// A domain with room for `participants`, whose registry is already allocated (one
     /// registration on this thread, released again), and a link holding node 0.
     fn new(participants: usize) -> Self {
-        let domain = Arc::new(Domain::with_max_participants(participants));
+        Self::with_config(participants, &Config::DEFAULT)
+    }
+
+    /// [`new`](Self::new) with the settings of `config`.
+    fn with_config(participants: usize, config: &Config) -> Self {
+        let domain = Arc::new(Domain::with_config_and_max_participants(
+            config,
+            participants,
+        ));
         drop(domain.register().expect("the first registration"));
         let drops = Arc::new(AtomicUsize::new(0));
         let link = Arc::new(Atomic::new(Owned::new(
@@ -219,8 +233,8 @@ fn replace<R: Reclaim>(
 /// between) while the main thread swaps a new node in, retires the old one and flushes. The
 /// reader's node stays readable until its guard drops; after the reader is gone a flush frees
 /// the old node.
-fn reader_keeps_its_node<R: Reclaim>() {
-    let world = World::<R>::new(2);
+fn reader_keeps_its_node<R: Reclaim>(config: &Config) {
+    let world = World::<R>::with_config(2, config);
     let reader = {
         let (domain, link, drops) = world.share();
         loom::thread::spawn(move || {
@@ -265,8 +279,11 @@ fn reader_keeps_its_node<R: Reclaim>() {
 /// after its scan's fence, already sees a reader that re-entered (a revoker that skipped the
 /// re-read passed this model). `specs/formal/ibr_sticky_norecheck_bad.pml`, whose reader may
 /// buffer the flag, and `tests/sticky.rs` natively show that one.
-fn ibr_sticky_reader_reenters_while_a_flush_revokes() {
-    let world = World::<Ibr>::new(2);
+///
+/// With sticky reservations off (`eager`), the same model checks that a reservation cleared
+/// at the first guard's drop and published anew by the second protects as before.
+fn ibr_reader_pins_twice_while_a_flush_runs(config: &Config) {
+    let world = World::<Ibr>::with_config(2, config);
     let reader = {
         let (domain, link, _drops) = world.share();
         loom::thread::spawn(move || {
@@ -505,17 +522,27 @@ fn thread_exit_hands_garbage_over<R: Reclaim>() {
 
 #[test]
 fn ibr_reader_keeps_its_node() {
-    loom::model(reader_keeps_its_node::<Ibr>);
+    loom::model(|| reader_keeps_its_node::<Ibr>(&Config::DEFAULT));
+}
+
+#[test]
+fn ibr_eager_reader_keeps_its_node() {
+    loom::model(|| reader_keeps_its_node::<Ibr>(&EAGER));
 }
 
 #[test]
 fn debra_reader_keeps_its_node() {
-    loom::model(reader_keeps_its_node::<Debra>);
+    loom::model(|| reader_keeps_its_node::<Debra>(&Config::DEFAULT));
 }
 
 #[test]
 fn ibr_sticky_reader_reenters_while_a_flush_revokes_it() {
-    loom::model(ibr_sticky_reader_reenters_while_a_flush_revokes);
+    loom::model(|| ibr_reader_pins_twice_while_a_flush_runs(&Config::DEFAULT));
+}
+
+#[test]
+fn ibr_eager_reader_republishes_while_a_flush_runs() {
+    loom::model(|| ibr_reader_pins_twice_while_a_flush_runs(&EAGER));
 }
 
 #[test]

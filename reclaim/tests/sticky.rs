@@ -12,8 +12,11 @@
 //!   (the canary), every payload is dropped exactly once. The sanitizers and Miri run this one
 //!   too.
 //!
-//! Where sticky reservations are off (no heavy fence: `src/barrier.rs`), reservations are
-//! cleared at every unpin and the same assertions hold trivially.
+//! - With sticky reservations off (`Config::with_sticky_reservations(false)`), an idle
+//!   participant keeps nothing even below the revocation threshold, and nothing is revoked.
+//!
+//! Where sticky reservations are unavailable (no heavy fence: `src/barrier.rs`), reservations
+//! are cleared at every unpin and the same assertions hold trivially.
 
 mod common;
 
@@ -105,6 +108,42 @@ fn an_idle_participant_keeps_at_most_a_threshold_of_later_retirements() {
             pending < 2 * THRESHOLD,
             "{pending} of {count} retirements pending behind an idle participant \
              (threshold {THRESHOLD})"
+        );
+    });
+    finish(link, domain, &tracker);
+}
+
+#[test]
+fn with_sticky_reservations_off_an_idle_participant_keeps_nothing() {
+    // Fewer kept entries than a due scan needs to revoke: a sticky reservation would keep
+    // them (the test above allows up to a threshold's worth); an eager participant cleared
+    // its reservation when its guard dropped, so the due scans free them.
+    let covered = (THRESHOLD / 2).max(1);
+    // Two thresholds in all: the last retirement's unpin runs a due scan, so nothing is
+    // left unscanned.
+    let fresh = 2 * THRESHOLD - covered;
+    let tracker = Tracker::new(covered + fresh + 1);
+    let config = ccol_arch::config::Config::DEFAULT.with_sticky_reservations(false);
+    let domain = Domain::<Ibr>::with_config(&config);
+    let link = Atomic::new(Owned::new(tracker.payload(), &domain));
+    let objects = allocate(&tracker, &domain, covered);
+    with_idle_participant(&domain, &link, || {
+        retire_all_local(&domain, objects);
+        // Born after the epoch moved on (retirements advance it): outside any reservation
+        // the idle participant could hold, they only drive the due scans.
+        for _ in 0..fresh {
+            retire_all_local(&domain, allocate(&tracker, &domain, 1));
+        }
+        assert_eq!(
+            tracker.dropped(),
+            covered + fresh,
+            "entries retired behind an idle eager participant stayed pending"
+        );
+        #[cfg(feature = "stats")]
+        assert_eq!(
+            domain.stats().revocations,
+            0,
+            "an eager domain revoked a reservation"
         );
     });
     finish(link, domain, &tracker);

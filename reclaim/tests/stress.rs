@@ -8,13 +8,15 @@
 
 mod common;
 
+use ccol_arch::config::Config;
+
 use std::{sync::Barrier, thread};
 
 use ccol_atomics::sync::atomic::Ordering::{AcqRel, Acquire};
 use ccol_reclaim::{Atomic, Domain, Guard, Owned, Reclaim, Shared};
-use common::{Payload, Rng, Tracker, for_each_scheme, scaled};
+use common::{Payload, Rng, Tracker, for_each_config, scaled};
 
-for_each_scheme!(
+for_each_config!(
     oversubscribed_readers_and_writers_never_see_a_freed_node => oversubscribed,
     long_readers_next_to_writers_keep_their_nodes => long_readers,
 );
@@ -69,9 +71,9 @@ fn write<'t, R: Reclaim>(
 
 /// Runs `threads` workers for `ops` operations each; `write_one_in` sets the write ratio;
 /// thread 0 holds each guard for `hold` operations (a long reader) when `hold > 1`.
-fn run<R: Reclaim>(threads: usize, ops: usize, write_one_in: u64, hold: usize) {
+fn run<R: Reclaim>(config: &Config, threads: usize, ops: usize, write_one_in: u64, hold: usize) {
     let tracker = Tracker::new(LINKS + threads * ops);
-    let domain = Domain::<R>::new();
+    let domain = Domain::<R>::with_config(config);
     let links: Vec<Atomic<Payload<'_>, R>> = (0..LINKS)
         .map(|_| Atomic::new(Owned::new(tracker.payload(), &domain)))
         .collect();
@@ -136,10 +138,10 @@ fn run<R: Reclaim>(threads: usize, ops: usize, write_one_in: u64, hold: usize) {
     tracker.assert_all_dropped_once();
 }
 
-fn oversubscribed<R: Reclaim>() {
-    run::<R>(scaled(8, 3), scaled(50_000, 20), 3, 1);
+fn oversubscribed<R: Reclaim>(config: &Config) {
+    run::<R>(config, scaled(8, 3), scaled(50_000, 20), 3, 1);
 }
 
-fn long_readers<R: Reclaim>() {
-    run::<R>(scaled(8, 3), scaled(25_000, 20), 2, scaled(500, 10));
+fn long_readers<R: Reclaim>(config: &Config) {
+    run::<R>(config, scaled(8, 3), scaled(25_000, 20), 2, scaled(500, 10));
 }

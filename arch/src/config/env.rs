@@ -315,6 +315,11 @@ fn apply_one<'a>(
                 expected: BOOL_CHOICES,
             },
         ),
+        Knob::StickyReservations => parse_bool(raw)
+            .map(|sticky| config.with_sticky_reservations(sticky))
+            .ok_or(EnvIssueKind::UnknownChoice {
+                expected: BOOL_CHOICES,
+            }),
         Knob::BackoffSpinLimit | Knob::BackoffYieldLimit => {
             let n = parse_number(knob, raw)?;
             check(knob, n).map_err(rejected)?;

@@ -31,11 +31,13 @@ pub enum Knob {
     QueueBackend,
     /// [`Config::stats`](super::Config::stats).
     Stats,
+    /// [`Config::sticky_reservations`](super::Config::sticky_reservations).
+    StickyReservations,
 }
 
 impl Knob {
     /// Every knob, in the order of the table in the [module docs](super).
-    pub const ALL: [Knob; 8] = [
+    pub const ALL: [Knob; 9] = [
         Knob::RetireThreshold,
         Knob::ReclaimBatch,
         Knob::EpochFrequency,
@@ -44,6 +46,7 @@ impl Knob {
         Knob::BackoffYieldLimit,
         Knob::QueueBackend,
         Knob::Stats,
+        Knob::StickyReservations,
     ];
 
     /// The name of the `Config` accessor, e.g. `"retire_threshold"`.
@@ -58,6 +61,7 @@ impl Knob {
             Knob::BackoffYieldLimit => "backoff_yield_limit",
             Knob::QueueBackend => "queue_backend",
             Knob::Stats => "stats",
+            Knob::StickyReservations => "sticky_reservations",
         }
     }
 
@@ -73,6 +77,7 @@ impl Knob {
             Knob::BackoffYieldLimit => "CCOL_BACKOFF_YIELD_LIMIT",
             Knob::QueueBackend => "CCOL_QUEUE_BACKEND",
             Knob::Stats => "CCOL_STATS",
+            Knob::StickyReservations => "CCOL_STICKY_RESERVATIONS",
         }
     }
 
@@ -94,7 +99,7 @@ impl Knob {
             Knob::MaxThreads => Some(range(1, 4096)),
             // 2^31 still fits a `u32` step counter.
             Knob::BackoffSpinLimit | Knob::BackoffYieldLimit => Some(range(0, 31)),
-            Knob::QueueBackend | Knob::Stats => None,
+            Knob::QueueBackend | Knob::Stats | Knob::StickyReservations => None,
         }
     }
 }
@@ -253,7 +258,7 @@ mod tests {
         for (i, knob) in Knob::ALL.iter().enumerate() {
             assert_eq!(*knob as usize, i, "{knob}");
         }
-        assert_eq!(Knob::ALL.len(), Knob::Stats as usize + 1);
+        assert_eq!(Knob::ALL.len(), Knob::StickyReservations as usize + 1);
         for (i, backend) in QueueBackend::ALL.iter().enumerate() {
             assert_eq!(*backend as usize, i, "{backend}");
         }

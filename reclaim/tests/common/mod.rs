@@ -291,3 +291,40 @@ macro_rules! for_each_scheme {
     };
 }
 pub(crate) use for_each_scheme;
+
+/// [`for_each_scheme!`] for test functions that take the domain's [`Config`]
+/// (`function::<R>(&config)`), adding a third instance: `ibr_eager::name`, IBR with sticky
+/// reservations off (`src/ibr.rs`), the path every target without a heavy fence takes and
+/// that the sticky default would otherwise leave untested on Linux, Miri and loom.
+///
+/// [`Config`]: ccol_arch::config::Config
+macro_rules! for_each_config {
+    ($($name:ident => $function:ident),* $(,)?) => {
+        mod ibr {
+            $(
+                #[test]
+                fn $name() {
+                    super::$function::<ccol_reclaim::Ibr>(&ccol_arch::config::Config::DEFAULT);
+                }
+            )*
+        }
+        mod ibr_eager {
+            $(
+                #[test]
+                fn $name() {
+                    let config = ccol_arch::config::Config::DEFAULT.with_sticky_reservations(false);
+                    super::$function::<ccol_reclaim::Ibr>(&config);
+                }
+            )*
+        }
+        mod debra {
+            $(
+                #[test]
+                fn $name() {
+                    super::$function::<ccol_reclaim::Debra>(&ccol_arch::config::Config::DEFAULT);
+                }
+            )*
+        }
+    };
+}
+pub(crate) use for_each_config;

@@ -110,6 +110,21 @@ fn queue_backend_and_stats() {
 }
 
 #[test]
+fn sticky_reservations() {
+    let (config, issues) = apply(Config::DEFAULT, &[("CCOL_STICKY_RESERVATIONS", "off")]);
+    assert_eq!(issues.len, 0);
+    assert!(!config.sticky_reservations());
+    assert_eq!(config, Config::DEFAULT.with_sticky_reservations(false));
+    let (config, issues) = apply(config, &[("CCOL_STICKY_RESERVATIONS", "1")]);
+    assert_eq!((config.sticky_reservations(), issues.len), (true, 0));
+    let (config, issues) = apply(
+        Config::DEFAULT,
+        &[("CCOL_STICKY_RESERVATIONS", "sometimes")],
+    );
+    assert_eq!((config, issues.len), (Config::DEFAULT, 1));
+}
+
+#[test]
 fn empty_values_are_unset_and_not_reported() {
     let base = Config::DEFAULT.with_stats(true);
     let vars = [
