@@ -21,6 +21,7 @@ extern crate alloc;
 use alloc::collections::BTreeMap;
 use std::thread;
 
+use ccol_arch::config::Config;
 use ccol_atomics::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use ccol_ordered::{Natural, Occupied, SkipListMap};
 use ccol_reclaim::Reclaim;
@@ -304,6 +305,48 @@ fn drop_with_pending<R: Reclaim>() {
     }
     tracker.assert_no_double_drop();
     drop(map);
+    tracker.assert_all_dropped_once();
+}
+
+/// `with_config` builds the map's domain from the given `Config`: with IBR thresholds of 1,
+/// removed entries are freed as the removals go on; with the defaults (64 retirements per
+/// scan, 32 per epoch advance) a few removals free nothing. (DEBRA has no thresholds: it
+/// frees as its epoch advances.)
+#[test]
+fn a_configured_retire_threshold_reaches_the_map_domain() {
+    type R = ccol_reclaim::Ibr;
+    const ENTRIES: u64 = 8;
+    fn removals<'t>(map: &Map<'t, R>, tracker: &'t Tracker) -> usize {
+        for i in 0..ENTRIES {
+            map.insert(tracker.make(i), tracker.make(i));
+        }
+        for i in 0..ENTRIES {
+            assert!(map.remove(&i).is_some());
+        }
+        tracker.live()
+    }
+    let eager = Config::DEFAULT
+        .with_retire_threshold(1)
+        .and_then(|config| config.with_epoch_frequency(1))
+        .expect("in range");
+    let tracker = Tracker::new(4 * ENTRIES as usize);
+    let configured: Map<'_, R> = SkipListMap::with_config(&eager);
+    let default: Map<'_, R> = SkipListMap::new();
+    let left_configured = removals(&configured, &tracker);
+    assert!(
+        left_configured < 2 * ENTRIES as usize,
+        "thresholds of 1 freed no removed entry ({left_configured} objects alive)"
+    );
+    let left_default = removals(&default, &tracker) - left_configured;
+    // Miri and the sanitizers shrink every domain's thresholds to 2 (`reclaim/src/domain.rs`).
+    if !cfg!(any(miri, ccol_sanitize)) {
+        assert_eq!(
+            left_default,
+            2 * ENTRIES as usize,
+            "the default thresholds freed entries after {ENTRIES} removals"
+        );
+    }
+    drop((configured, default));
     tracker.assert_all_dropped_once();
 }
 

@@ -2,6 +2,7 @@
 
 use core::{fmt, ptr};
 
+use ccol_arch::config::Config;
 use ccol_reclaim::{Domain, Guard, Handle, Reclaim, RegistryFull};
 
 #[cfg(feature = "std")]
@@ -162,11 +163,36 @@ impl<T, R: Reclaim> LockFreeQueue<T, R> {
     /// If `segment_capacity` is 0 or above [`BoundedQueue::MAX_CAPACITY`].
     #[must_use]
     pub fn unbounded_with_segment_capacity(segment_capacity: usize) -> Self {
+        Self::unbounded_with_config(segment_capacity, &Config::DEFAULT)
+    }
+
+    /// An unbounded queue with segments of `segment_capacity` values whose domain, which
+    /// reclaims drained segments, takes the reclamation settings of `config` (under IBR
+    /// `retire_threshold`, `epoch_frequency` and `sticky_reservations`; DEBRA has none). The
+    /// queue copies them: later changes to `config` do not reach it.
+    ///
+    /// ```
+    /// use ccol_arch::config::Config;
+    /// use ccol_queues::{DEFAULT_SEGMENT_CAPACITY, LockFreeQueue};
+    /// use ccol_reclaim::Ibr;
+    ///
+    /// let config = Config::DEFAULT.with_sticky_reservations(false);
+    /// let queue: LockFreeQueue<u64, Ibr> =
+    ///     LockFreeQueue::unbounded_with_config(DEFAULT_SEGMENT_CAPACITY, &config);
+    /// queue.push(7).unwrap();
+    /// assert_eq!(queue.pop(), Some(7));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `segment_capacity` is 0 or above [`BoundedQueue::MAX_CAPACITY`].
+    #[must_use]
+    pub fn unbounded_with_config(segment_capacity: usize, config: &Config) -> Self {
         assert!(
             segment_capacity > 0 && segment_capacity <= BoundedQueue::<T>::MAX_CAPACITY,
             "segment capacity must be in 1..=MAX_CAPACITY, got {segment_capacity}"
         );
-        let domain = Domain::new();
+        let domain = Domain::with_config(config);
         let lscq = Lscq::new(segment_capacity, &domain);
         Self {
             form: Form::Unbounded(lscq),

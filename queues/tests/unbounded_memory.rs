@@ -31,6 +31,7 @@ use std::{
     thread,
 };
 
+use ccol_arch::config::Config;
 use ccol_atomics::sync::atomic::{AtomicUsize, Ordering};
 use ccol_queues::LockFreeQueue;
 use ccol_reclaim::Reclaim;
@@ -276,6 +277,52 @@ fn stalled_reader<R: Reclaim>() {
     tracker.assert_all_dropped_once();
     drop(queue);
     assert_eq!(live_segments(), base);
+}
+
+/// `unbounded_with_config` builds the queue's domain from the given `Config`: with IBR
+/// thresholds of 1 each drained segment is freed within a pop or two; with the defaults
+/// (a scan per 64 retirements) the drained segments of a short run all wait. (DEBRA has no
+/// thresholds.)
+#[test]
+fn a_configured_retire_threshold_reaches_the_queue_domain() {
+    let _serial = serial();
+    let segments = 16;
+    let drained = |config: &Config| {
+        let base = live_segments();
+        let tracker = Tracker::new(2 * segments);
+        let queue = LockFreeQueue::<Node<'_>, ccol_reclaim::Ibr>::unbounded_with_config(1, config);
+        // Two values per round in segments of one: each round appends a segment and drains
+        // (and retires) the one before.
+        for round in 0..segments as u64 {
+            queue.push(node(&tracker)).unwrap();
+            queue.push(node(&tracker)).unwrap();
+            for id in [2 * round, 2 * round + 1] {
+                assert_eq!(queue.pop().map(|n| n.0.check()), Some(id));
+            }
+        }
+        let live = live_segments() - base;
+        drop(queue);
+        tracker.assert_all_dropped_once();
+        assert_eq!(live_segments(), base);
+        live
+    };
+    let eager = Config::DEFAULT
+        .with_retire_threshold(1)
+        .and_then(|config| config.with_epoch_frequency(1))
+        .expect("in range");
+    let configured = drained(&eager);
+    let default = drained(&Config::DEFAULT);
+    assert!(
+        configured <= 3,
+        "{configured} segments alive with thresholds of 1"
+    );
+    // Miri and the sanitizers shrink every domain's thresholds to 2 (`reclaim/src/domain.rs`).
+    if !cfg!(any(miri, ccol_sanitize)) {
+        assert!(
+            default >= segments,
+            "{default} segments alive with the defaults"
+        );
+    }
 }
 
 /// A destructor that panics while the queue drops its segments: the panic propagates, the

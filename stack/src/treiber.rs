@@ -34,7 +34,7 @@
 
 use core::{fmt, marker::PhantomData, mem::ManuallyDrop, ptr};
 
-use ccol_arch::CachePadded;
+use ccol_arch::{CachePadded, config::Config};
 use ccol_backoff::Backoff;
 use ccol_reclaim::{Atomic, Domain, Guard, Handle, Owned, Reclaim, RegistryFull};
 
@@ -155,11 +155,39 @@ impl<T, R: Reclaim> LockFreeStack<T, R> {
     /// ```
     #[must_use]
     pub fn with_elimination(elimination: Elimination) -> Self {
+        Self::with_elimination_and_config(elimination, &Config::DEFAULT)
+    }
+
+    /// An empty stack with elimination on whose domain takes the reclamation settings of
+    /// `config` (under IBR `retire_threshold`, `epoch_frequency` and `sticky_reservations`;
+    /// DEBRA has none). The stack copies them: later changes to `config` do not reach it.
+    ///
+    /// ```
+    /// use ccol_arch::config::Config;
+    /// use ccol_reclaim::Ibr;
+    /// use ccol_stack::LockFreeStack;
+    ///
+    /// // Reservations cleared at every operation's end: no thread is ever interrupted to
+    /// // revoke one, at the price of a fence per operation.
+    /// let config = Config::DEFAULT.with_sticky_reservations(false);
+    /// let stack: LockFreeStack<u64, Ibr> = LockFreeStack::with_config(&config);
+    /// stack.push(1);
+    /// assert_eq!(stack.pop(), Some(1));
+    /// ```
+    #[must_use]
+    pub fn with_config(config: &Config) -> Self {
+        Self::with_elimination_and_config(Elimination::new(), config)
+    }
+
+    /// An empty stack with the given elimination settings and the reclamation settings of
+    /// `config` (see [`with_config`](Self::with_config)).
+    #[must_use]
+    pub fn with_elimination_and_config(elimination: Elimination, config: &Config) -> Self {
         Self {
             top: CachePadded::new(Atomic::null()),
             elimination: EliminationArray::new(elimination),
             stats: Stats::default(),
-            domain: Domain::new(),
+            domain: Domain::with_config(config),
             _values: PhantomData,
         }
     }

@@ -66,7 +66,7 @@
 
 use core::cmp::Ordering as Cmp;
 
-use ccol_arch::CachePadded;
+use ccol_arch::{CachePadded, config::Config};
 use ccol_reclaim::{Domain, Guard, Reclaim, Shared};
 
 use super::{
@@ -121,7 +121,7 @@ pub(crate) enum Found<'g, K, V, R: Reclaim> {
 }
 
 impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
-    pub(crate) fn new(comparator: C) -> Self {
+    pub(crate) fn new(comparator: C, config: &Config) -> Self {
         Self {
             head: core::array::from_fn(|_| Link::null()),
             levels: AtomicUsize::new(1),
@@ -129,7 +129,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             heights: Heights::new(),
             stats: Stats::default(),
             comparator,
-            domain: Domain::new(),
+            domain: Domain::with_config(config),
         }
     }
 

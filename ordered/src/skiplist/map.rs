@@ -2,6 +2,7 @@
 
 use core::{fmt, ptr};
 
+use ccol_arch::config::Config;
 use ccol_reclaim::{Domain, Guard, Handle, Reclaim, RegistryFull};
 
 use super::{list::SkipList, pinned::PinnedMap};
@@ -77,6 +78,26 @@ impl<K, V, R: Reclaim> SkipListMap<K, V, Natural, R> {
     pub fn new() -> Self {
         Self::with_comparator(Natural)
     }
+
+    /// An empty map ordered by `K`'s `Ord` whose domain takes the reclamation settings of
+    /// `config` (under IBR `retire_threshold`, `epoch_frequency` and `sticky_reservations`;
+    /// DEBRA has none). The map copies them: later changes to `config` do not reach it.
+    ///
+    /// ```
+    /// use ccol_arch::config::Config;
+    /// use ccol_ordered::SkipListMap;
+    /// use ccol_reclaim::Ibr;
+    ///
+    /// // Scan after every 8 removals: less garbage waits, each removal pays more.
+    /// let config = Config::DEFAULT.with_retire_threshold(8).expect("in range");
+    /// let map: SkipListMap<u32, u32, _, Ibr> = SkipListMap::with_config(&config);
+    /// map.insert(1, 10);
+    /// assert_eq!(map.remove(&1).map(|e| *e.value()), Some(10));
+    /// ```
+    #[must_use]
+    pub fn with_config(config: &Config) -> Self {
+        Self::with_comparator_and_config(Natural, config)
+    }
 }
 
 impl<K, V, R: Reclaim> Default for SkipListMap<K, V, Natural, R> {
@@ -100,8 +121,15 @@ impl<K, V, C, R: Reclaim> SkipListMap<K, V, C, R> {
     /// ```
     #[must_use]
     pub fn with_comparator(comparator: C) -> Self {
+        Self::with_comparator_and_config(comparator, &Config::DEFAULT)
+    }
+
+    /// An empty map ordered by `comparator`, with the reclamation settings of `config` (see
+    /// [`with_config`](SkipListMap::with_config)).
+    #[must_use]
+    pub fn with_comparator_and_config(comparator: C, config: &Config) -> Self {
         Self {
-            list: SkipList::new(comparator),
+            list: SkipList::new(comparator, config),
         }
     }
 

@@ -6,6 +6,7 @@ use core::{
     ops::{RangeBounds, RangeFull},
 };
 
+use ccol_arch::config::Config;
 use ccol_reclaim::{Domain, Guard, Handle, Reclaim, RegistryFull};
 
 use super::{
@@ -45,6 +46,13 @@ impl<T, R: Reclaim> SkipListSet<T, Natural, R> {
     pub fn new() -> Self {
         Self::with_comparator(Natural)
     }
+
+    /// An empty set ordered by `T`'s `Ord`, with the reclamation settings of `config` (see
+    /// [`SkipListMap::with_config`]).
+    #[must_use]
+    pub fn with_config(config: &Config) -> Self {
+        Self::with_comparator_and_config(Natural, config)
+    }
 }
 
 impl<T, R: Reclaim> Default for SkipListSet<T, Natural, R> {
@@ -57,8 +65,15 @@ impl<T, C, R: Reclaim> SkipListSet<T, C, R> {
     /// An empty set ordered by `comparator`.
     #[must_use]
     pub fn with_comparator(comparator: C) -> Self {
+        Self::with_comparator_and_config(comparator, &Config::DEFAULT)
+    }
+
+    /// An empty set ordered by `comparator`, with the reclamation settings of `config` (see
+    /// [`SkipListMap::with_config`]).
+    #[must_use]
+    pub fn with_comparator_and_config(comparator: C, config: &Config) -> Self {
         Self {
-            map: SkipListMap::with_comparator(comparator),
+            map: SkipListMap::with_comparator_and_config(comparator, config),
         }
     }
 
