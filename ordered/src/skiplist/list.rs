@@ -34,6 +34,9 @@
 //! at every level and retires it: the remover when `DONE` was already set at its mark, the
 //! inserter when `MARK` was set before its `DONE`. After both, nothing links the node again
 //! (only its inserter ever links it, and a snip installs only successors of linked nodes).
+//! A `remove` (and a replacement, for the node it replaced) unlinks with one snip per level
+//! from the predecessors its own search recorded, and searches again only if one of those
+//! CASes loses (the `removal` module).
 //!
 //! **Unlinked is checked, not assumed.** The cleanup pass is key-driven (it walks each level
 //! through the node's key), which finds the node only if the comparator keeps its laws, and
@@ -71,6 +74,7 @@ use ccol_reclaim::{Domain, Guard, Reclaim, Shared};
 
 use super::{
     height::Heights,
+    removal::Unlink,
     unwind::OnUnwind,
     stats::{Stats, stat},
     node::{self, DONE, LINKED, Link, MARK, MAX_HEIGHT, Node, UNLINKED},
@@ -150,7 +154,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
 
     /// Levels to search: the hint, and at least `min`.
     #[inline]
-    fn levels(&self, min: usize) -> usize {
+    pub(crate) fn levels(&self, min: usize) -> usize {
         // Relaxed: a hint (module docs); callers that need a level pass it as `min`.
         self.levels.load(Ordering::Relaxed).max(min)
     }
@@ -587,7 +591,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         }
         unwinding.disarm();
         if self.set_done(new, guard) {
-            self.unlink_and_retire(new, guard, cmp);
+            self.unlink_and_retire(new, Unlink::Search, guard, cmp);
         }
     }
 
@@ -598,110 +602,6 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         // AcqRel: pairs with a remover's level-0 mark (whoever comes second cleans up).
         let before = bottom.fetch_or_tag(DONE, Ordering::AcqRel, guard);
         before.tag() & MARK != 0
-    }
-
-    /// After a winning level-0 mark (or replacement) of `node`: unlinks it everywhere, and
-    /// retires it if its inserter had finished (`done`); otherwise the inserter will.
-    pub(crate) fn finish_removal<'g>(
-        &self,
-        node: NodeRef<'g, K, V, R>,
-        done: bool,
-        guard: &'g Guard<'_, R>,
-        cmp: &impl Fn(&K, &K) -> Cmp,
-    ) where
-        K: Send,
-        V: Send,
-    {
-        if done {
-            self.unlink_and_retire(node, guard, cmp);
-        } else {
-            self.unlink(node, guard, cmp);
-        }
-    }
-
-    fn unlink_and_retire<'g>(&self, node: NodeRef<'g, K, V, R>, guard: &'g Guard<'_, R>, cmp: &impl Fn(&K, &K) -> Cmp)
-    where
-        K: Send,
-        V: Send,
-    {
-        // SAFETY: `node` is live under the guard. Idempotent: a `pop_last` marks level 0
-        // first and the upper levels after.
-        unsafe { self.mark_upper(node, guard) };
-        let unwinding = OnUnwind::new(|| self.unlink_by_identity_and_retire(node, guard));
-        self.unlink(node, guard, cmp);
-        unwinding.disarm();
-        // The pass above unlinks the node everywhere if the comparator is lawful; the tag
-        // bits say where it is still linked otherwise (or where a snip is in flight), and
-        // an identity walk finishes those levels without trusting the comparator.
-        self.unlink_remaining_by_identity(node, guard);
-        // The node is marked at every level, its inserter is done, and it is unlinked at
-        // every level (checked above, not assumed), so nothing links it again (module docs);
-        // exactly one thread gets here per node (the second of MARK and DONE).
-        // SAFETY: unlinked, retired once; `free` drops the key and value (Send) anywhere.
-        unsafe { guard.retire_with(node, node::free::<K, V, R>) };
-    }
-
-    /// A pass that unlinks every marked node whose key equals `node`'s, at every level up to
-    /// `node`'s height: it walks each level through all nodes with that key (the marked
-    /// node may sit anywhere among equal keys), descending from the last smaller key.
-    fn unlink<'g>(&self, node: NodeRef<'g, K, V, R>, guard: &'g Guard<'_, R>, cmp: &impl Fn(&K, &K) -> Cmp) {
-        // SAFETY: `node` is live under the guard.
-        let height = unsafe { Self::height(node) };
-        // SAFETY: as above.
-        let key = &unsafe { node::entry(node) }.key;
-        'retry: loop {
-            let mut below = self.head_tower();
-            let mut below_node: Option<NodeRef<'g, K, V, R>> = None;
-            for level in (0..self.levels(height)).rev() {
-                let mut pred = below;
-                // SAFETY: the head or a node reached at a level ≥ this one.
-                let mut pred_link = unsafe { Self::at(pred, level) };
-                let mut word = pred_link.load(guard);
-                if word.tag() & MARK != 0 {
-                    // As in `find`: help the predecessor's remover finish marking.
-                    if let Some(node) = below_node {
-                        // SAFETY: `node` was reached under the guard.
-                        unsafe { self.mark_upper(node, guard) };
-                    }
-                    continue 'retry;
-                }
-                loop {
-                    let curr = word.with_tag(0);
-                    if curr.is_null() {
-                        break;
-                    }
-                    // SAFETY: live under the guard, linked at `level`.
-                    let next = unsafe { node::link(curr, level) }.load(guard);
-                    if next.tag() & MARK != 0 {
-                        match self.try_snip(pred_link, word, curr, next, level, guard) {
-                            Some(snipped) => {
-                                word = snipped;
-                                continue;
-                            }
-                            None => continue 'retry,
-                        }
-                    }
-                    // SAFETY: as above.
-                    match cmp(&unsafe { node::entry(curr) }.key, key) {
-                        Cmp::Less => {
-                            // SAFETY: as above.
-                            below = unsafe { node::tower(curr) };
-                            below_node = Some(curr);
-                            pred = below;
-                        }
-                        Cmp::Equal => {
-                            // SAFETY: as above.
-                            pred = unsafe { node::tower(curr) };
-                        }
-                        Cmp::Greater => break,
-                    }
-                    // SAFETY: `pred` is `curr`'s tower, linked at `level`.
-                    pred_link = unsafe { Self::at(pred, level) };
-                    word = next;
-                }
-            }
-            return;
-        }
     }
 
     /// The first node of level 0, live at the read that returned it, or `None` if the list was

@@ -3,7 +3,8 @@
 //!
 //! The core is in [`list`] (algorithm, linearization points, the retire handshake, memory
 //! orderings), the node layout in `node` (towers inline, flags in tag bits: no per-node
-//! field besides key, value and links), iteration in `cursor`.
+//! field besides key, value and links), unlinking and retiring removed nodes in `removal`,
+//! iteration in `cursor`.
 
 mod check;
 pub(crate) mod cursor;
@@ -13,6 +14,7 @@ mod map;
 pub(crate) mod node;
 pub(crate) mod ops;
 mod pinned;
+mod removal;
 mod set;
 mod stats;
 mod unwind;

@@ -8,6 +8,7 @@ use ccol_reclaim::{Guard, Reclaim};
 use super::{
     list::{Found, NodeRef, Position, SkipList},
     node,
+    removal::Unlink,
     unwind::{OnUnwind, Unpublished},
 };
 use crate::comparator::Comparator;
@@ -88,7 +89,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
     fn link_upper_then_finish<'g>(
         &self,
         new: NodeRef<'g, K, V, R>,
-        pos: Position<'g, K, V, R>,
+        mut pos: Position<'g, K, V, R>,
         old: NodeRef<'g, K, V, R>,
         done: bool,
         guard: &'g Guard<'_, R>,
@@ -99,9 +100,11 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
                 self.unlink_by_identity_and_retire(old, guard);
             }
         });
+        // `old` first: its predecessors then lead past it, where `new` is linked.
+        self.snip_replaced(old, &mut pos, guard);
         self.link_upper(new, pos, guard, &order);
         unwinding.disarm();
-        self.finish_removal(old, done, guard, &order);
+        self.finish_removal(old, done, Unlink::Snipped, guard, &order);
     }
 
     /// The live node whose key `cmp` (stored key against the probe) calls `Equal`.
@@ -240,11 +243,20 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
     }
 
     /// Removes the live node whose key `cmp` calls `Equal`.
+    ///
+    /// The search records the node's predecessors, so the removal unlinks it with one CAS
+    /// per level instead of a second search (which runs only if one of them loses).
     pub(crate) fn remove_by<'g>(&self, cmp: &impl Fn(&K) -> Cmp, guard: &'g Guard<'_, R>) -> Option<NodeRef<'g, K, V, R>> {
         loop {
-            let node = self.get_by(cmp, guard)?;
+            // Absent: linearized at the read of the level-0 predecessor's link (`find`).
+            let pos = self.find(&|k| cmp(k) == Cmp::Less, 1, guard);
+            let node = pos.succs[0].with_tag(0);
+            // SAFETY: `node` is live under the guard when not null.
+            if node.is_null() || cmp(&unsafe { node::entry(node) }.key) != Cmp::Equal {
+                return None;
+            }
             if let Some(done) = self.mark(node, guard) {
-                self.finish_removal(node, done, guard, &self.order());
+                self.finish_removal(node, done, Unlink::At(&pos), guard, &self.order());
                 return Some(node);
             }
         }
@@ -254,7 +266,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
     pub(crate) fn remove_node<'g>(&self, node: NodeRef<'g, K, V, R>, guard: &'g Guard<'_, R>) -> bool {
         match self.mark(node, guard) {
             Some(done) => {
-                self.finish_removal(node, done, guard, &self.order());
+                self.finish_removal(node, done, Unlink::Search, guard, &self.order());
                 true
             }
             None => false,
@@ -276,7 +288,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
         loop {
             let node = self.last(guard)?;
             if let Some(done) = self.mark_if_last(node, guard) {
-                self.finish_removal(node, done, guard, &self.order());
+                self.finish_removal(node, done, Unlink::Search, guard, &self.order());
                 return Some(node);
             }
         }

@@ -22,9 +22,8 @@ use ccol_reclaim::{Guard, Reclaim};
 
 use super::{
     list::{NodeRef, SkipList},
-    node::{self, LINKED, MARK, UNLINKED},
+    node::{self, MARK},
 };
-use crate::sync::atomic::Ordering;
 
 /// Runs a closure if dropped while armed (that is, during unwinding: the normal path calls
 /// [`disarm`](Self::disarm)).
@@ -121,11 +120,7 @@ impl<K: Send, V: Send, C, R: Reclaim> SkipList<K, V, C, R> {
         // SAFETY: `node` is live under the guard.
         let height = unsafe { Self::height(node) };
         for level in 0..height {
-            // SAFETY: `level < height`.
-            let tag = unsafe { node::link(node, level) }.tag(Ordering::Acquire);
-            // Acquire: pairs with the AcqRel `note_unlinked` of whoever snipped it.
-            let linked = if level == 0 { tag & UNLINKED == 0 } else { tag & LINKED != 0 };
-            if linked {
+            if Self::linked_at(node, level) {
                 self.unlink_level_by_identity(level, guard);
             }
         }
