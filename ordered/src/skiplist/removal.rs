@@ -98,14 +98,16 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 let height = unsafe { Self::height(node) };
                 let mut unlinked = true;
                 for level in (0..height).rev() {
-                    unlinked &= self.snip_at(node, pos, level, guard).is_some() || !Self::linked_at(node, level);
+                    // SAFETY: `node` is live under the guard; `level < height`.
+                    unlinked &= self.snip_at(node, pos, level, guard).is_some() || !unsafe { Self::linked_at(node, level) };
                 }
                 unlinked
             }
             Unlink::Snipped => {
                 // SAFETY: `node` is live under the guard.
                 let height = unsafe { Self::height(node) };
-                (0..height).all(|level| !Self::linked_at(node, level))
+                // SAFETY: `node` is live under the guard; `level < height`.
+                (0..height).all(|level| !unsafe { Self::linked_at(node, level) })
             }
         }
     }
@@ -150,10 +152,13 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         }
     }
 
-    /// Whether `node`'s tag bits say it may still be linked at `level` (`level` below its
-    /// height).
-    pub(crate) fn linked_at(node: NodeRef<'_, K, V, R>, level: usize) -> bool {
-        // SAFETY: `node` is live under the caller's guard and `level` below its height.
+    /// Whether `node`'s tag bits say it may still be linked at `level`.
+    ///
+    /// # Safety
+    ///
+    /// `node` is live under the caller's guard and `level` is below its height.
+    pub(crate) unsafe fn linked_at(node: NodeRef<'_, K, V, R>, level: usize) -> bool {
+        // SAFETY: forwarded from the contract.
         let tag = unsafe { node::link(node, level) }.tag(Ordering::Acquire);
         // Acquire: pairs with the AcqRel `note_unlinked` of whoever snipped it.
         if level == 0 { tag & UNLINKED == 0 } else { tag & LINKED != 0 }

@@ -120,7 +120,8 @@ impl<K: Send, V: Send, C, R: Reclaim> SkipList<K, V, C, R> {
         // SAFETY: `node` is live under the guard.
         let height = unsafe { Self::height(node) };
         for level in 0..height {
-            if Self::linked_at(node, level) {
+            // SAFETY: `node` is live under the guard; `level < height`.
+            if unsafe { Self::linked_at(node, level) } {
                 self.unlink_level_by_identity(level, guard);
             }
         }
