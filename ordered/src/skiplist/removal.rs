@@ -72,15 +72,17 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
             // first and the upper levels after.
             unsafe { self.mark_upper(node, guard) };
         }
-        let unwinding = OnUnwind::new(|| self.unlink_by_identity_and_retire(node, guard));
+        // `unlink_fast` has read every level's tag bits when it answers true; only after the
+        // key-driven pass are they read again.
         if !self.unlink_fast(node, how, guard) {
+            let unwinding = OnUnwind::new(|| self.unlink_by_identity_and_retire(node, guard));
             self.unlink(node, guard, cmp);
+            unwinding.disarm();
+            // The pass above unlinks the node everywhere if the comparator is lawful; the tag
+            // bits say where it is still linked otherwise (or where a snip is in flight), and
+            // an identity walk finishes those levels without trusting the comparator.
+            self.unlink_remaining_by_identity(node, guard);
         }
-        unwinding.disarm();
-        // The pass above unlinks the node everywhere if the comparator is lawful; the tag
-        // bits say where it is still linked otherwise (or where a snip is in flight), and
-        // an identity walk finishes those levels without trusting the comparator.
-        self.unlink_remaining_by_identity(node, guard);
         // The node is marked at every level, its inserter is done, and it is unlinked at
         // every level (checked above, not assumed), so nothing links it again (module docs);
         // exactly one thread gets here per node (the second of MARK and DONE).
@@ -88,8 +90,8 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
         unsafe { guard.retire_with(node, node::free::<K, V, R>) };
     }
 
-    /// The snips `how` allows; whether `node` is now unlinked at every level (`false`: the
-    /// key-driven pass must run).
+    /// The snips `how` allows; whether `node` is now unlinked at every level, each level
+    /// snipped here or shown unlinked by its tag bits (`false`: the key-driven pass must run).
     fn unlink_fast<'g>(&self, node: NodeRef<'g, K, V, R>, how: Unlink<'_, 'g, K, V, R>, guard: &'g Guard<'_, R>) -> bool {
         match how {
             Unlink::Search => false,
