@@ -239,9 +239,11 @@ fn two_pop_firsts<R: Reclaim + 'static>() {
 }
 
 /// Checks the heights the models rely on: a map's nodes alternate height 1 and 2. In
-/// {1, 2, 3, 4} so inserted, a lookup of 2 compares once (2 first at level 1) and one of 4
-/// twice (2 then 4 at level 1); all short they would compare 2 and 4 times, a tall 1 or 3
-/// would add one, a short 4 would add one.
+/// {1, 2, 3, 4} so inserted (2 and 4 tall), a lookup walks each level to the first key not
+/// less than the probe and descends from its predecessor: a lookup of 4 compares 2 and 4 at
+/// level 1, then 3 and 4 at level 0 (four comparisons); one of the absent 5 compares 2 and 4
+/// at level 1 and nothing after 4 at level 0 (two). Of the 16 sets of tall keys, only {2, 4}
+/// gives (4, 2).
 #[test]
 fn heights_alternate() {
     check(|| {
@@ -251,13 +253,13 @@ fn heights_alternate() {
                 assert_eq!(world.insert(main, k, k), None);
             }
             let pin = world.map.pinned(main.pin());
-            [2, 4].map(|k| {
+            [(4, Some(4)), (5, None)].map(|(k, expected)| {
                 COMPARISONS.with(|n| n.set(0));
-                assert_eq!(pin.get(&k).map(Payload::id), Some(k));
+                assert_eq!(pin.get(&k).map(Payload::id), expected);
                 COMPARISONS.with(Cell::get)
             })
         });
-        assert_eq!(comparisons, [1, 2], "heights 1, 2, 1, 2");
+        assert_eq!(comparisons, [4, 2], "heights 1, 2, 1, 2");
         world.finish(&[(1, 1), (2, 2), (3, 3), (4, 4)]);
     });
 }
