@@ -520,7 +520,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
     pub(crate) fn link_upper<'g>(
         &self,
         new: NodeRef<'g, K, V, R>,
-        mut pos: Position<'g, K, V, R>,
+        pos: &mut Position<'g, K, V, R>,
         guard: &'g Guard<'_, R>,
         cmp: &impl Fn(&K, &K) -> Cmp,
     ) where
@@ -578,7 +578,7 @@ impl<K, V, C, R: Reclaim> SkipList<K, V, C, R> {
                 if unsafe { node::link(new, 0) }.tag(Ordering::Acquire) & MARK != 0 {
                     break 'levels;
                 }
-                pos = self.find(&|k| cmp(k, key) == Cmp::Less, height, guard);
+                *pos = self.find(&|k| cmp(k, key) == Cmp::Less, height, guard);
             }
         }
         unwinding.disarm();

@@ -89,7 +89,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
     fn link_upper_then_finish<'g>(
         &self,
         new: NodeRef<'g, K, V, R>,
-        mut pos: Position<'g, K, V, R>,
+        pos: &mut Position<'g, K, V, R>,
         old: NodeRef<'g, K, V, R>,
         done: bool,
         guard: &'g Guard<'_, R>,
@@ -101,7 +101,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
             }
         });
         // `old` first: its predecessors then lead past it, where `new` is linked.
-        self.snip_replaced(old, &mut pos, guard);
+        self.snip_replaced(old, pos, guard);
         self.link_upper(new, pos, guard, &order);
         unwinding.disarm();
         self.finish_removal(old, done, Unlink::Snipped, guard, &order);
@@ -138,7 +138,7 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
                 (None, Some(node)) => &unsafe { node::entry(node) }.key,
                 (None, None) => unreachable!("the key is pending or in the node"),
             };
-            let pos = self.find(&|k| order(k, probe) == Cmp::Less, 1, guard);
+            let mut pos = self.find(&|k| order(k, probe) == Cmp::Less, 1, guard);
             let succ = pos.succs[0].with_tag(0);
             // SAFETY: `succ` is live under the guard when not null.
             let present = !succ.is_null() && order(&unsafe { node::entry(succ) }.key, probe) == Cmp::Equal;
@@ -168,12 +168,12 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
             if present {
                 if let Some(done) = self.replace(succ, node, guard) {
                     fresh.forget();
-                    self.link_upper_then_finish(node, pos, succ, done, guard);
+                    self.link_upper_then_finish(node, &mut pos, succ, done, guard);
                     return Inserted::Linked { new: node, replaced: Some(succ) };
                 }
             } else if self.link_bottom(node, &pos, guard) {
                 fresh.forget();
-                self.link_upper(node, pos, guard, &order);
+                self.link_upper(node, &mut pos, guard, &order);
                 return Inserted::Linked { new: node, replaced: None };
             }
         }
@@ -234,9 +234,9 @@ impl<K: Send, V: Send, C: Comparator<K>, R: Reclaim> SkipList<K, V, C, R> {
                         self.unlink_by_identity_and_retire(old, guard);
                     }
                 });
-                let pos = self.find(&|k| order(k, key) == Cmp::Less, 1, guard);
+                let mut pos = self.find(&|k| order(k, key) == Cmp::Less, 1, guard);
                 unwinding.disarm();
-                self.link_upper_then_finish(node, pos, old, done, guard);
+                self.link_upper_then_finish(node, &mut pos, old, done, guard);
                 return Ok(old);
             }
         }
