@@ -8,17 +8,15 @@ use core::cmp::Ordering as Cmp;
 
 use ccol_reclaim::Reclaim;
 
-use super::{
-    list::{Found, SkipList},
-    node,
-    removal::Unlink,
-};
+use super::{SkipListMap, list::Found, node, removal::Unlink};
 use crate::comparator::Natural;
 use ccol_arch::config::Config;
 
 /// Keys 1..=5 present; key 3 removed (marked at every level) but still linked.
 fn a_removed_but_linked_node_is_absent_to_get<R: Reclaim>() {
-    let list = SkipList::<u64, u64, Natural, R>::new(Natural, &Config::DEFAULT);
+    // A map, not a bare list: its drop frees the linked nodes.
+    let map = SkipListMap::<u64, u64, Natural, R>::with_comparator_and_config(Natural, &Config::DEFAULT);
+    let list = &map.list;
     let guard = list.domain.pin();
     for key in 1..=5 {
         let _ = list.insert_with(key, super::ops::Given(key * 10), super::ops::OnPresent::Replace, &guard);
