@@ -4,8 +4,6 @@
 //! here it is built directly, for both schemes (DEBRA steps over the node, IBR unlinks it
 //! first), and the removal is then finished as its remover would.
 
-use core::cmp::Ordering as Cmp;
-
 use ccol_reclaim::Reclaim;
 
 use super::{SkipListMap, list::Found, node, removal::Unlink};
@@ -15,12 +13,10 @@ use ccol_arch::config::Config;
 /// Keys 1..=5 present; key 3 removed (marked at every level) but still linked.
 fn a_removed_but_linked_node_is_absent_to_get<R: Reclaim>() {
     // A map, not a bare list: its drop frees the linked nodes.
-    let map = SkipListMap::<u64, u64, Natural, R>::with_comparator_and_config(Natural, &Config::DEFAULT);
+    let mut map = SkipListMap::<u64, u64, Natural, R>::with_comparator_and_config(Natural, &Config::DEFAULT);
+    map.extend((1..=5).map(|key| (key, key * 10)));
     let list = &map.list;
     let guard = list.domain.pin();
-    for key in 1..=5 {
-        let _ = list.insert_with(key, super::ops::Given(key * 10), super::ops::OnPresent::Replace, &guard);
-    }
     let probe = |wanted: u64| move |k: &u64| k.cmp(&wanted);
     let Found::Present(victim) = list.find_equal(&probe(3), &guard) else {
         panic!("key 3 was inserted");
@@ -38,10 +34,8 @@ fn a_removed_but_linked_node_is_absent_to_get<R: Reclaim>() {
         matches!(list.find_equal(&probe(3), &guard), Found::Absent),
         "a node whose level-0 link is marked is removed: get must not answer it"
     );
-    list.finish_removal(victim, done, Unlink::Search, &guard, &|a: &u64, b: &u64| -> Cmp { a.cmp(b) });
+    list.finish_removal(victim, done, Unlink::Search, &guard, &list.order());
     assert!(matches!(list.find_equal(&probe(3), &guard), Found::Absent));
-    drop(guard);
-    list.domain.flush();
 }
 
 #[cfg(feature = "debra")]
