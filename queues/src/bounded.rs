@@ -224,6 +224,14 @@ impl<T> BoundedQueue<T> {
         }
     }
 
+    /// Spends the queue ring's threshold, as concurrent dequeuers racing enqueuers in flight
+    /// can (loom models only, which need that state before their threads start; not API).
+    #[cfg(ccol_loom)]
+    #[doc(hidden)]
+    pub fn spend_threshold_for_models(&self) {
+        self.core().queued.exhaust_threshold();
+    }
+
     #[inline]
     fn core(&self) -> Scqd<'_, T, false> {
         self.inner.storage.core(&self.stats)
@@ -350,7 +358,7 @@ mod tests {
     fn a_pop_after_close_settles_a_push_in_flight() {
         let queue = BoundedQueue::<u32>::new(2);
         let core = queue.core();
-        let index = core.free.dequeue().expect("a free cell");
+        let index = core.free.dequeue_claiming().expect("a free cell");
         core.data[index].with_mut(|cell| {
             // The cell's index came from the free ring: this test owns the cell.
             // SAFETY: as just said.
@@ -397,5 +405,37 @@ mod tests {
         }
         scenario::<false>();
         scenario::<true>();
+    }
+
+    /// Positions claimed by pushes that have not written them yet (stopped after their FAA)
+    /// make a pop claim on, one position after another, until the threshold runs out (the
+    /// paper's bound on failed attempts); the pops after it return at the threshold check
+    /// without claiming, and a push restores the threshold and its value is found past the
+    /// abandoned positions.
+    #[cfg(feature = "stats")]
+    #[test]
+    fn pops_stop_claiming_positions_once_the_threshold_runs_out() {
+        let threshold = u64::try_from(crate::ring::threshold(1)).unwrap();
+        let queue = BoundedQueue::<u32>::new(1);
+        queue.push(7).unwrap();
+        assert_eq!(queue.pop(), Some(7), "the threshold is full again");
+        let core = queue.core();
+        for _ in 0..threshold + 5 {
+            core.queued.claim_position();
+        }
+        assert_eq!(queue.pop(), None);
+        let stats = queue.stats();
+        assert_eq!(stats.threshold_exhaustions, 1);
+        assert_eq!(
+            stats.retries,
+            threshold + 1,
+            "one claim per unit of threshold"
+        );
+        for _ in 0..5 {
+            assert_eq!(queue.pop(), None);
+        }
+        assert_eq!(queue.stats().retries, threshold + 1, "no more claims");
+        queue.push(8).unwrap();
+        assert_eq!(queue.pop(), Some(8), "a push restores the threshold");
     }
 }

@@ -34,7 +34,9 @@ pub const DEFAULT_SEGMENT_CAPACITY: usize = 1024;
 ///
 /// Every push and pop is **lock-free**, with no waiting on other threads: ring positions are
 /// claimed with fetch-and-add and settled with single-word CAS; a dequeuer re-reads an empty
-/// slot a bounded number of times at most. Two qualifications, both outside the algorithm:
+/// slot a bounded number of times at most. A pop that finds the queue empty claims no
+/// position and writes nothing shared (it reads the head's slot twice, a pause apart, and the
+/// tail), so polling an empty queue costs its producers only those reads. Two qualifications, both outside the algorithm:
 /// the `std` forms pin a thread-local participant, and a thread's first operation on a queue
 /// registers it with the queue's domain, which briefly takes ccol-reclaim's process-wide
 /// registration lock (the `_guarded` forms with a handle registered up front never do); and

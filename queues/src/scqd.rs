@@ -48,7 +48,7 @@ impl<T, const FINALIZABLE: bool> Scqd<'_, T, FINALIZABLE> {
     /// (full), or at the FAA that saw the finalization.
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), PushError<T>> {
-        let Some(index) = self.free.dequeue() else {
+        let Some(index) = self.free.dequeue_claiming() else {
             if self.queued.is_finalized() {
                 return Err(PushError::Closed(value));
             }

@@ -129,6 +129,14 @@ impl<T, const N: usize> StaticQueue<T, N> {
         }
     }
 
+    /// Spends the queue ring's threshold, as concurrent dequeuers racing enqueuers in flight
+    /// can (loom models only, which need that state before their threads start; not API).
+    #[cfg(ccol_loom)]
+    #[doc(hidden)]
+    pub fn spend_threshold_for_models(&self) {
+        self.core().queued.exhaust_threshold();
+    }
+
     #[inline]
     fn core(&self) -> Scqd<'_, T, false> {
         Scqd {

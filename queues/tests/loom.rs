@@ -63,6 +63,7 @@ trait Queue: Send + Sync {
     fn pop(&self) -> Option<Payload>;
     fn capacity(&self) -> usize;
     fn len(&self) -> usize;
+    fn spend_threshold(&self);
 }
 
 impl<const N: usize> Queue for StaticQueue<Payload, N> {
@@ -78,6 +79,9 @@ impl<const N: usize> Queue for StaticQueue<Payload, N> {
     fn len(&self) -> usize {
         Self::len(self)
     }
+    fn spend_threshold(&self) {
+        Self::spend_threshold_for_models(self);
+    }
 }
 
 impl Queue for BoundedQueue<Payload> {
@@ -92,6 +96,9 @@ impl Queue for BoundedQueue<Payload> {
     }
     fn len(&self) -> usize {
         Self::len(self)
+    }
+    fn spend_threshold(&self) {
+        Self::spend_threshold_for_models(self);
     }
 }
 
@@ -258,6 +265,31 @@ fn empty_pop_races_push(kind: Kind) {
     world.finish();
 }
 
+/// Model: the look before claiming. A thread pushes 10 while the main thread pushes 11 and
+/// then pops. The pop follows a push that completed (in its own thread), and nobody else
+/// pops, so it must return a value, even when the other push has claimed the earlier
+/// position and not written it yet: then the head's slot is empty but `tail` is past it, and
+/// the pop must claim on (wait for that push, or invalidate its slot so it retries later)
+/// rather than answer empty. Popped and drained, 10 and 11 each come out once.
+fn pop_after_own_push_races_earlier_push(kind: Kind) {
+    let mut world = World::new(kind, &[]).warm();
+    let pusher = world.spawn(|queue, make| queue.push(make(10)).is_ok());
+    world.gate.cross();
+    let value = world.payload(11);
+    assert!(world.queue.push(value).is_ok(), "two values fit");
+    let popped = world.queue.pop().map(|p| p.id());
+    assert!(pusher.join().unwrap(), "two values fit");
+    world.created += 1;
+    let Some(first) = popped else {
+        panic!("a pop after this thread's own push answered empty");
+    };
+    let mut seen = vec![first];
+    seen.extend(world.drain());
+    seen.sort_unstable();
+    assert_eq!(seen, [10, 11]);
+    world.finish();
+}
+
 /// Model: on a full queue (1, or 1 and 2), a push of 10 races a pop. The pop gets 1. The
 /// push is refused (the queue was full, or the pop had not given its cell back yet: the
 /// documented window) and hands 10 back, or it succeeds in the cell the pop emptied, which
@@ -313,12 +345,12 @@ fn two_pops_race(kind: Kind) {
     world.finish();
 }
 
-/// Model: the threshold. Before the threads start, the queue ring's threshold is spent: a
-/// push and a pop reset it to `3 * half - 1`, and `3 * half` pops of the empty queue count it
-/// below zero (each moves the head, and the tail with it), after which a pop returns empty
-/// without looking at the ring. A push of 10 then races two pops: the push must bring the
-/// threshold back, so that 10 is popped by one of them or by the drain after the join,
-/// exactly once.
+/// Model: the threshold. Before the threads start, the queue ring's threshold is spent (set
+/// to -1 through a loom-only hook: pops of an empty queue look before claiming, so only
+/// dequeuers racing enqueuers in flight spend it, a state one thread cannot build), after
+/// which a pop returns empty without looking at the ring. A push of 10 then races two pops:
+/// the push must bring the threshold back, so that 10 is popped by one of them or by the
+/// drain after the join, exactly once.
 ///
 /// The threshold is spent exactly, not left at 0: with one failing pop left, the pop's
 /// decrement races the push's reset (a plain store), and loom 0.7.3 does not keep a
@@ -331,10 +363,7 @@ fn two_pops_race(kind: Kind) {
 /// loom's; real threads race the reset in the stress tests.
 fn threshold_spent_push_races_pops(kind: Kind) {
     let mut world = World::new(kind, &[]).warm();
-    let half = world.queue.capacity().next_power_of_two();
-    for _ in 0..3 * half {
-        assert!(world.queue.pop().is_none());
-    }
+    world.queue.spend_threshold();
     let pusher = world.spawn(|queue, make| queue.push(make(10)).is_ok());
     world.gate.cross();
     let popped = ids(vec![world.queue.pop(), world.queue.pop()]);
@@ -405,6 +434,12 @@ models! {
     static_2_empty_pop_races_push => empty_pop_races_push(Kind::Static2);
     bounded_1_empty_pop_races_push => empty_pop_races_push(Kind::Bounded(1));
     bounded_3_empty_pop_races_push => empty_pop_races_push(Kind::Bounded(3));
+    static_2_pop_after_own_push_races_earlier_push =>
+        pop_after_own_push_races_earlier_push(Kind::Static2);
+    bounded_2_pop_after_own_push_races_earlier_push =>
+        pop_after_own_push_races_earlier_push(Kind::Bounded(2));
+    bounded_3_pop_after_own_push_races_earlier_push =>
+        pop_after_own_push_races_earlier_push(Kind::Bounded(3));
     static_1_full_push_races_pop => full_push_races_pop(Kind::Static1);
     static_2_full_push_races_pop => full_push_races_pop(Kind::Static2);
     bounded_1_full_push_races_pop => full_push_races_pop(Kind::Bounded(1));

@@ -10,7 +10,11 @@
 //   (cycle(T), safe, i); a failed CAS hands back the current value, which is judged again for
 //   the same T; success ends the loop. Otherwise take a new T. After success, load Threshold
 //   and store 3n-1 if it differs.
-// - dequeue(): Threshold < 0 -> EMPTY (no FAA). Loop: H = FAA(Head); read the slot; inner loop:
+// - dequeue(): Threshold < 0 -> EMPTY (no FAA). The look before claiming (queues/src/ring.rs
+//   `looks_empty`): load Head, load its slot; if the slot lacks Head's cycle, load Tail, and
+//   Tail <= Head -> EMPTY (no FAA). (The real code reads the slot twice with a pause between;
+//   either read only decides whether to go on, so one models both.)
+//   Loop: H = FAA(Head); read the slot; inner loop:
 //   cycle == cycle(H) -> atomic OR of BOT into the index, return the old index; else the new
 //   value is the slot with the safe bit cleared (index not BOT; already unsafe -> leave without
 //   a write) or (cycle(H), the slot's safe bit, BOT) (index BOT, read once: no re-reads, see
@@ -50,8 +54,11 @@
 //   before the EMPTY). An element enqueued but not yet returned may be ordered after it.
 // - the drain returns every index still in the ring, then EMPTY with the ring empty.
 //
-// The twins differ only in the bug: scq_threshold_bad.pml (RESET below 3n-1) and
-// scq_nosafe_bad.pml (enqueue ignores the safe bit and Head <= T).
+// The twins differ only in the bug: scq_threshold_bad.pml (RESET below 3n-1),
+// scq_nosafe_bad.pml (enqueue ignores the safe bit and Head <= T), both of the reference
+// dequeuer (no look before claiming, as this model was before the look was added: their
+// counterexamples go through claims of empty positions), and scq_look_notail_bad.pml (the
+// look answers EMPTY from the slot alone, without Tail).
 //
 // pan: -DMEMLIM=2048 -DCOLLAPSE
 // gcc misreads the bounds-checked array stores in pan's undo code as overflows:
@@ -74,6 +81,8 @@
 // Enqueue's test of the slot (c, s, x) read for position T; the Head load is its own step.
 #define SLOT_FREE_FOR(T)  (c < CYC(T) && x == BOT)
 #define NEED_HEAD_CHECK   (!s)
+// The look's empty answer, at its load of Tail (H: the Head it loaded first).
+#define LOOK_EMPTY        (tail <= H)
 
 // Dequeuer actions, decided from the slot value read.
 #define CONSUME 1
@@ -213,6 +222,25 @@ inline dequeue(me) {
         :: else -> res = NIL
         fi
     };
+    if                                              // the look before claiming
+    :: res == NIL ->
+       H = head;                                    // load Head
+       d_step {                                     // load the slot of Head
+           j = H % SLOTS; ok = (cyc[j] == CYC(H))
+       };
+       if
+       :: !ok ->
+          d_step {                                  // load Tail
+              if
+              :: LOOK_EMPTY -> res = EMPTY; empty_ok()
+              :: else -> skip
+              fi
+          }
+       :: else -> skip                              // a value at the head: claim
+       fi;
+       H = 0; j = 0; ok = false
+    :: else -> skip
+    fi;
     do
     :: res != NIL -> break
     :: else ->

@@ -16,7 +16,8 @@
 // past it and never return it). The correct test sees the slot unsafe, loads Head = 5 > 4,
 // and takes a new position.
 //
-// Same system and checks as scq.pml; only NEED_HEAD_CHECK differs.
+// Same system and checks as scq.pml, with the reference dequeuer (no look before claiming:
+// scq.pml's dequeue before the look was added); only NEED_HEAD_CHECK differs.
 //
 // pan: -DMEMLIM=2048
 // gcc misreads the bounds-checked array stores in pan's undo code as overflows:

@@ -15,7 +15,8 @@
 // failure decided before it; with two dequeuers a reset of 2 (2n-2) already passes in this
 // system (README.md).
 //
-// Same system and checks as scq.pml; only RESET differs.
+// Same system and checks as scq.pml, with the reference dequeuer (no look before claiming:
+// scq.pml's dequeue before the look was added); only RESET differs.
 //
 // pan: -DMEMLIM=2048
 // gcc misreads the bounds-checked array stores in pan's undo code as overflows:
