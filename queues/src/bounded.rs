@@ -415,7 +415,12 @@ mod tests {
     #[cfg(feature = "stats")]
     #[test]
     fn pops_stop_claiming_positions_once_the_threshold_runs_out() {
+        // Capacity 1: half 1, two slots, threshold t = 2 + 128 - 1 after a push.
         let threshold = u64::try_from(crate::ring::threshold(1)).unwrap();
+        assert_eq!(
+            threshold,
+            u64::try_from(2 + crate::ring::CONCURRENT_DEQUEUERS - 1).unwrap()
+        );
         let queue = BoundedQueue::<u32>::new(1);
         queue.push(7).unwrap();
         assert_eq!(queue.pop(), Some(7), "the threshold is full again");
